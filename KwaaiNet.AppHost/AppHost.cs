@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using System.Globalization;
+using KwaaiNet.AppHost;
+using KwaaiNet.AppHost.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Parameters. The replica count shapes the app model, so it is read while the model is built.
+var replicasText = builder.Configuration["Parameters:inference-worker-replicas"] ?? "1";
+if (!int.TryParse(replicasText, NumberStyles.None, CultureInfo.InvariantCulture, out var workerReplicas) || workerReplicas is < 1 or > 64)
+{
+    throw new InvalidOperationException($"Parameters:inference-worker-replicas must be a whole number from 1 to 64 (got '{replicasText}').");
+}
+
+// Infrastructure: containers, local processes or the embedded node, logged with the reason once the app starts.
+var probe = new MachineInfraProbe();
+var infra = await InfraSelection.ChooseAsync(InfraSelection.Parse(builder.Configuration[InfraSelection.ConfigurationKey]), probe, CancellationToken.None);
+builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
+{
+    e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KwaaiNet.AppHost").InfraChosen(infra.Mode, infra.Reason);
+    return Task.CompletedTask;
+});
+
+if (infra.Mode == InfraMode.Embedded)
+{
+    // One process serves everything, with the in-memory bus and in-memory DHT records.
+    builder.AddProject<Projects.KwaaiNet_Node>("node")
+        .WithNodeConfiguration(builder.Configuration)
+        .WithHttpHealthCheck("/health", endpointName: "http")
+        .WithExternalHttpEndpoints();
+    await builder.Build().RunAsync();
+    return;
+}
+
+IResourceBuilder<IResourceWithConnectionString> redis, messaging;
+IResourceBuilder<IResource> redisServer, messagingServer;
+if (infra.Mode == InfraMode.Container)
+{
+    var redisContainer = builder.AddRedis("redis");
+    var rabbitContainer = builder.AddRabbitMQ("messaging");
+    (redis, redisServer, messaging, messagingServer) = (redisContainer, redisContainer, rabbitContainer, rabbitContainer);
+}
+else
+{
+    var (redisConnection, redisProcess) = builder.AddRedisProcess("redis", probe.FindOnPath(InfraSelection.RedisServer)!);
+    var (rabbitConnection, rabbitProcess) = builder.AddRabbitMqProcess(
+        "messaging",
+        LocalServerExtensions.ResolveRabbitMqServer(probe.FindOnPath(InfraSelection.RabbitMqServer)!),
+        probe.FindOnPath(InfraSelection.Epmd)!);
+    (redis, redisServer, messaging, messagingServer) = (redisConnection, redisProcess, rabbitConnection, rabbitProcess);
+}
+
+// Services in dependency order.
+var dht = builder.AddProject<Projects.KwaaiNet_Dht>("dht")
+    .WithNodeConfiguration(builder.Configuration)
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(redis).WaitFor(redisServer);
+
+var inferenceWorker = builder.AddProject<Projects.KwaaiNet_InferenceWorker>("inference-worker")
+    .WithNodeConfiguration(builder.Configuration)
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReplicas(workerReplicas);
+
+var carbonTracker = builder.AddProject<Projects.KwaaiNet_CarbonTracker>("carbon-tracker")
+    .WithNodeConfiguration(builder.Configuration)
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(messaging).WaitFor(messagingServer);
+
+var mapAnnouncer = builder.AddProject<Projects.KwaaiNet_MapAnnouncer>("map-announcer")
+    .WithNodeConfiguration(builder.Configuration)
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(messaging).WaitFor(messagingServer)
+    .WithReference(dht).WaitFor(dht);
+
+// The gateway starts last: inbound DHT calls route to dht, and its public front proxies to map-announcer and the
+// workers. It does not wait for the workers: until one is healthy, /v1/* answers 503 rather than holding the node back.
+var nodePort = builder.Configuration["KwaaiNet:Node:port"];
+var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
+    .WithNodeConfiguration(builder.Configuration)
+    .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithExternalHttpEndpoints()
+    .WithReference(dht).WaitFor(dht)
+    .WithReference(mapAnnouncer).WaitFor(mapAnnouncer)
+    .WithReference(inferenceWorker);
+
+// The libp2p port is the node's public identity on the network: announced to peers as is, so never proxied.
+if (nodePort != "0")
+{
+    var port = int.TryParse(nodePort, NumberStyles.None, CultureInfo.InvariantCulture, out var configured) ? configured : 8080;
+    gateway.WithEndpoint(port: port, targetPort: port, scheme: "tcp", name: "libp2p", isProxied: false);
+}
+
+await builder.Build().RunAsync();

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using KwaaiNet.Inference.Hosting;
+using KwaaiNet.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddInferenceWorker();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapInferenceWorker();
+app.Run();

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using KwaaiNet.Contracts.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KwaaiNet.Libp2p.Hosting;
+
+/// <summary>The p2p-gateway module: the node's libp2p identity, its internal gRPC API and the public HTTP front.</summary>
+public static class GatewayHostingExtensions
+{
+    /// <summary>The Kestrel endpoint name of the public HTTP port (8081 in Kubernetes).</summary>
+    public const string PublicEndpointName = "public";
+
+    /// <summary>Registers the gateway's options, identity, gRPC service and reverse proxy.</summary>
+    public static IHostApplicationBuilder AddP2PGateway(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddNodeOptions();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        builder.Services.AddSingleton<NodeIdentityProvider>();
+        builder.Services.AddHostedService<NodeIdentityStartup>();
+        builder.Services.AddGrpc();
+
+        var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(PublicRoutes.Routes(gateway), PublicRoutes.Clusters(gateway))
+            .AddServiceDiscoveryDestinationResolver();
+
+        // Tag connections on the public listener. This re-reads the same "Kestrel" section the host already
+        // loads; the last loader wins, and it is the one that knows our endpoint by name.
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>(static (kestrel, configuration) =>
+            kestrel.Configure(configuration.GetSection("Kestrel"), reloadOnChange: false)
+                .Endpoint(PublicEndpointName, static endpoint => endpoint.ListenOptions.Use(static next => connection =>
+                {
+                    connection.Items[typeof(PublicListenerFeature)] = PublicListenerFeature.Instance;
+                    return next(connection);
+                })));
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC API and the public front. Call after <c>MapDefaultEndpoints()</c>.</summary>
+    public static WebApplication MapP2PGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<PublicFrontMiddleware>();
+        app.MapGrpcService<GatewayGrpcService>();
+        app.MapReverseProxy(static proxy => proxy.Use(ReportUnreachableBackendAsync))
+            .WithMetadata(PublicEndpointMetadata.Instance);
+        return app;
+    }
+
+    /// <summary>
+    /// YARP answers a failed forward with a bare 502. A public client gets a 503 that says which backend is down
+    /// and that retrying later is reasonable, and the operator gets a log line with YARP's reason.
+    /// </summary>
+    private static async Task ReportUnreachableBackendAsync(HttpContext context, Func<Task> next)
+    {
+        await next();
+        var error = context.GetForwarderErrorFeature();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var backend = context.GetReverseProxyFeature().Route.Config.ClusterId ?? "backend";
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayHostingExtensions))
+            .BackendUnavailable(context.Request.Path, backend, error.Error.ToString());
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "5";
+        await context.Response.WriteAsJsonAsync(
+            new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Backend unavailable",
+                Detail = $"The node's {backend} service did not answer ({error.Error}). Try again shortly.",
+            },
+            options: null,
+            contentType: "application/problem+json",
+            cancellationToken: context.RequestAborted);
+    }
+}

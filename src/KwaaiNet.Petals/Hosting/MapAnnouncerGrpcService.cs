@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Contracts.Map.V1;
+using KwaaiNet.Petals.Map;
+
+namespace KwaaiNet.Petals.Hosting;
+
+/// <summary>The map-announcer's internal gRPC API: maps and delegates only.</summary>
+internal sealed class MapAnnouncerGrpcService(NetworkMap map) : MapAnnouncer.MapAnnouncerBase
+{
+    /// <summary>The issue that brings ServerInfo announcements.</summary>
+    private const int AnnouncerIssue = 6;
+
+    public override Task<GetMapResponse> GetMap(GetMapRequest request, ServerCallContext context)
+    {
+        var snapshot = map.Snapshot;
+        var response = new GetMapResponse { GeneratedAt = Timestamp.FromDateTimeOffset(snapshot.GeneratedAt) };
+        foreach (var s in snapshot.Servers)
+        {
+            response.Servers.Add(new MapServer
+            {
+                PeerId = s.PeerId,
+                PublicName = s.PublicName,
+                Model = s.Model,
+                StartBlock = s.StartBlock,
+                EndBlock = s.EndBlock,
+                State = s.State,
+                Throughput = s.Throughput,
+            });
+        }
+
+        if (snapshot.LatestCarbonSample is { } sample)
+        {
+            response.LatestCarbonSample = new CarbonSample
+            {
+                Measured = sample.Measured,
+                Source = sample.Source,
+                EnergyJoules = sample.EnergyJoules ?? 0,
+                AveragePowerWatts = sample.AveragePowerWatts ?? 0,
+                RecordedAt = Timestamp.FromDateTimeOffset(sample.RecordedAt),
+                Reason = sample.Reason ?? string.Empty,
+            };
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<AnnounceResponse> Announce(AnnounceRequest request, ServerCallContext context)
+    {
+        throw GrpcStatus.NotBuiltYet("Announcing ServerInfo records", AnnouncerIssue);
+    }
+}

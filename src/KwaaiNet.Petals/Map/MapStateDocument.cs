@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using System.Text.Json.Serialization;
+using KwaaiNet.Contracts.Messages;
+
+namespace KwaaiNet.Petals.Map;
+
+/// <summary>
+/// The <c>/api/v1/state</c> JSON in the shape map.kwaai.ai publishes (KwaaiNetMap <c>map-server/src/snapshot.rs</c>,
+/// "a published contract"). Upstream's CLI reads only <c>model_reports</c>; <c>carbon</c> is our addition, and
+/// readers of the contract ignore unknown fields.
+/// </summary>
+public sealed record MapStateDocument(
+    [property: JsonPropertyName("bootstrap_states")] IReadOnlyList<string> BootstrapStates,
+    [property: JsonPropertyName("model_reports")] IReadOnlyList<object> ModelReports,
+    [property: JsonPropertyName("num_peers")] int NumPeers,
+    [property: JsonPropertyName("num_blocks_covered")] int NumBlocksCovered,
+    [property: JsonPropertyName("top_contributors")] IReadOnlyList<object> TopContributors,
+    [property: JsonPropertyName("reachability_issues")] IReadOnlyList<object> ReachabilityIssues,
+    [property: JsonPropertyName("last_updated")] DateTimeOffset LastUpdated,
+    [property: JsonPropertyName("update_period")] double UpdatePeriod,
+    [property: JsonPropertyName("update_duration")] double UpdateDuration,
+    [property: JsonPropertyName("carbon")] CarbonSampleRecorded? Carbon)
+{
+    /// <summary>The document for a snapshot. The crawler (issue #6) fills the reports; until then they are empty.</summary>
+    public static MapStateDocument From(NetworkMapSnapshot snapshot, TimeSpan updatePeriod)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return new MapStateDocument([], [], snapshot.Servers.Select(static s => s.PeerId).Distinct(StringComparer.Ordinal).Count(), 0, [], [], snapshot.GeneratedAt, updatePeriod.TotalSeconds, 0, snapshot.LatestCarbonSample);
+    }
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using Grpc.Net.Client;
+using KwaaiNet.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+
+namespace KwaaiNet.Testing;
+
+/// <summary>
+/// A module hosted the way its service hosts it (service defaults, the module's AddXxx/MapXxx), on the in-process
+/// test server, with a gRPC channel to it. Each test gets its own host.
+/// </summary>
+public sealed class ModuleHost : IAsyncDisposable
+{
+    private ModuleHost(WebApplication app, GrpcChannel channel, HttpClient http)
+    {
+        App = app;
+        Channel = channel;
+        Http = http;
+    }
+
+    public WebApplication App { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<ModuleHost> StartAsync(
+        Action<WebApplicationBuilder> add,
+        Action<WebApplication> map,
+        IReadOnlyDictionary<string, string?>? settings,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(map);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            // Nothing leaves the machine in tests.
+            ["KwaaiNet:Node:initial_peers"] = "none",
+            ["KwaaiNet:Node:home"] = Path.Combine(Path.GetTempPath(), "kwaainet-test-" + Guid.NewGuid().ToString("N")),
+        });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+
+        builder.AddServiceDefaults();
+        add(builder);
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        map(app);
+        await app.StartAsync(cancellationToken);
+        var server = app.GetTestServer();
+        var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = server.CreateHandler() });
+        return new ModuleHost(app, channel, server.CreateClient());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Channel.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        var home = App.Configuration["KwaaiNet:Node:home"];
+        if (home is not null && Directory.Exists(home))
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+}
