@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Net.Client;
+using KwaaiNet.Contracts.Carbon.V1;
+using KwaaiNet.Contracts.Dht.V1;
+using KwaaiNet.Contracts.Gateway.V1;
+using KwaaiNet.Contracts.Inference.V1;
+using KwaaiNet.Contracts.Map.V1;
+
+namespace KwaaiNet.AppHost.Tests;
+
+/// <summary>The calls every deployment must answer the same way, split or embedded.</summary>
+internal static class NodeCalls
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    public static async Task AssertIdentityAsync(GrpcChannel channel, string home, CancellationToken ct)
+    {
+        var identity = await new Gateway.GatewayClient(channel).IdentityAsync(new IdentityRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+
+        Assert.StartsWith("12D3KooW", identity.PeerId, StringComparison.Ordinal);
+        Assert.StartsWith("kwaainet-aspire/", identity.AgentVersion, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(home, "identity.key")), "the identity was not persisted in the node's home");
+    }
+
+    public static async Task AssertDhtRoundTripAsync(GrpcChannel channel, CancellationToken ct)
+    {
+        var dht = new Dht.DhtClient(channel);
+        var key = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        var stored = await dht.StoreAsync(
+            new StoreRequest
+            {
+                Key = key,
+                Subkey = ByteString.CopyFromUtf8("peer"),
+                Value = ByteString.CopyFrom(1, 2, 3),
+                ExpirationTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(6)),
+            },
+            deadline: DateTime.UtcNow + Deadline,
+            cancellationToken: ct);
+        var found = await dht.GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+
+        Assert.True(stored.Stored);
+        Assert.True(found.Found);
+        Assert.Equal(new byte[] { 1, 2, 3 }, Assert.Single(found.Values).Value.ToByteArray());
+    }
+
+    public static async Task AssertInferenceInfoAsync(GrpcChannel channel, CancellationToken ct)
+    {
+        var info = await new Inference.InferenceClient(channel).InfoAsync(new InfoRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+
+        Assert.Contains(info.ExecutionProviders, static p => p.Name == "CPUExecutionProvider");
+        Assert.Single(info.ExecutionProviders, static p => p.Selected);
+        Assert.False(string.IsNullOrEmpty(info.OnnxRuntimeVersion));
+    }
+
+    public static async Task AssertFootprintAsync(GrpcChannel channel, CancellationToken ct)
+    {
+        var footprint = await new CarbonTracker.CarbonTrackerClient(channel).GetFootprintAsync(new GetFootprintRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+
+        // A real reading where RAPL exists and is readable, and an explicit reason where it does not.
+        Assert.True(footprint.Measured ? footprint.Source == "rapl" && footprint.Zones.Count > 0 : footprint.Reason.Length > 0, footprint.ToString());
+    }
+
+    /// <summary>Polls GetMap until the carbon-tracker's first sample has arrived over the bus.</summary>
+    public static async Task<GetMapResponse> WaitForCarbonSampleOnMapAsync(GrpcChannel channel, CancellationToken ct)
+    {
+        var map = new MapAnnouncer.MapAnnouncerClient(channel);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        while (true)
+        {
+            var response = await map.GetMapAsync(new GetMapRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: timeout.Token);
+            if (response.LatestCarbonSample is not null)
+            {
+                return response;
+            }
+
+            await Task.Delay(250, timeout.Token);
+        }
+    }
+}
