@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using KwaaiNet.Libp2p.Hosting;
+using KwaaiNet.Carbon.Hosting;
 using KwaaiNet.Hivemind.Hosting;
 using KwaaiNet.Inference.Hosting;
+using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Petals.Hosting;
-using KwaaiNet.Carbon.Hosting;
 using KwaaiNet.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);

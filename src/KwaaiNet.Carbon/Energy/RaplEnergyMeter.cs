@@ -58,7 +58,8 @@ public sealed class RaplEnergyMeter : IEnergyMeter
                 if (_zones.Count == 0)
                 {
                     return EnergyReading.Unmeasured(problem ?? $"no RAPL zones under {PowercapRoot}", now)
-                        with { Source = SourceName };
+                        with
+                    { Source = SourceName };
                 }
 
                 ChooseTotalZones(_zones);

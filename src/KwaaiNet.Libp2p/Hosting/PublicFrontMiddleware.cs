@@ -2,8 +2,8 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Contracts.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
 
 namespace KwaaiNet.Libp2p.Hosting;
 
