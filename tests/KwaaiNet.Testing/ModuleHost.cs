@@ -15,11 +15,14 @@ namespace KwaaiNet.Testing;
 /// </summary>
 public sealed class ModuleHost : IAsyncDisposable
 {
-    private ModuleHost(WebApplication app, GrpcChannel channel, HttpClient http)
+    private readonly string _generatedHome;
+
+    private ModuleHost(WebApplication app, GrpcChannel channel, HttpClient http, string generatedHome)
     {
         App = app;
         Channel = channel;
         Http = http;
+        _generatedHome = generatedHome;
     }
 
     public WebApplication App { get; }
@@ -28,6 +31,10 @@ public sealed class ModuleHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>
+    /// Builds and starts the host. A test that sets <c>KwaaiNet:Node:home</c> owns that folder; otherwise the host
+    /// uses a fresh temp folder and deletes it on dispose. When start fails, the host is disposed and the error rethrown.
+    /// </summary>
     public static async Task<ModuleHost> StartAsync(
         Action<WebApplicationBuilder> add,
         Action<WebApplication> map,
@@ -36,13 +43,14 @@ public sealed class ModuleHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(add);
         ArgumentNullException.ThrowIfNull(map);
+        var generatedHome = Path.Combine(Path.GetTempPath(), "kwaainet-test-" + Guid.NewGuid().ToString("N"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             // Nothing leaves the machine in tests.
             ["KwaaiNet:Node:initial_peers"] = "none",
-            ["KwaaiNet:Node:home"] = Path.Combine(Path.GetTempPath(), "kwaainet-test-" + Guid.NewGuid().ToString("N")),
+            ["KwaaiNet:Node:home"] = generatedHome,
         });
         if (settings is not null)
         {
@@ -54,10 +62,20 @@ public sealed class ModuleHost : IAsyncDisposable
         var app = builder.Build();
         app.MapDefaultEndpoints();
         map(app);
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            DeleteFolder(generatedHome);
+            throw;
+        }
+
         var server = app.GetTestServer();
         var channel = GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = server.CreateHandler() });
-        return new ModuleHost(app, channel, server.CreateClient());
+        return new ModuleHost(app, channel, server.CreateClient(), generatedHome);
     }
 
     public async ValueTask DisposeAsync()
@@ -66,10 +84,14 @@ public sealed class ModuleHost : IAsyncDisposable
         Channel.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        var home = App.Configuration["KwaaiNet:Node:home"];
-        if (home is not null && Directory.Exists(home))
+        DeleteFolder(_generatedHome);
+    }
+
+    private static void DeleteFolder(string path)
+    {
+        if (Directory.Exists(path))
         {
-            Directory.Delete(home, recursive: true);
+            Directory.Delete(path, recursive: true);
         }
     }
 }
