@@ -2,7 +2,6 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using System.Text.Json.Serialization;
-using KwaaiNet.Contracts.Messages;
 
 namespace KwaaiNet.Petals.Map;
 
@@ -21,12 +20,12 @@ public sealed record MapStateDocument(
     [property: JsonPropertyName("last_updated")] DateTimeOffset LastUpdated,
     [property: JsonPropertyName("update_period")] double UpdatePeriod,
     [property: JsonPropertyName("update_duration")] double UpdateDuration,
-    [property: JsonPropertyName("carbon")] CarbonSampleRecorded? Carbon)
+    [property: JsonPropertyName("carbon")] MapCarbonSample? Carbon)
 {
     /// <summary>The document for a snapshot. The crawler (issue #6) fills the reports; until then they are empty.</summary>
     public static MapStateDocument From(NetworkMapSnapshot snapshot, TimeSpan updatePeriod)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return new MapStateDocument([], [], snapshot.Servers.Select(static s => s.PeerId).Distinct(StringComparer.Ordinal).Count(), 0, [], [], snapshot.GeneratedAt, updatePeriod.TotalSeconds, 0, snapshot.LatestCarbonSample);
+        return new MapStateDocument([], [], snapshot.Servers.Select(static s => s.PeerId).Distinct(StringComparer.Ordinal).Count(), 0, [], [], snapshot.GeneratedAt, updatePeriod.TotalSeconds, 0, MapCarbonSample.From(snapshot.LatestCarbonSample));
     }
 }

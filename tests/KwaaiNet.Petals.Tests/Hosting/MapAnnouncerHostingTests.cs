@@ -110,7 +110,8 @@ public sealed class MapAnnouncerHostingTests
         Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("model_reports").ValueKind);
         var document = JsonSerializer.Deserialize<MapStateDocument>(body, WebJson);
         Assert.NotNull(document);
-        Assert.Equal(Sample, document.Carbon);
+        Assert.Equal(MapCarbonSample.From(Sample), document.Carbon);
+        Assert.Equal(Sample.EnergyJoules, json.RootElement.GetProperty("carbon").GetProperty("energy_joules").GetDouble());
     }
 
     [Fact]

@@ -81,7 +81,8 @@ public sealed class MapStateDocumentTests
         var document = MapStateDocument.From(new NetworkMapSnapshot([], sample, At), TimeSpan.FromSeconds(60));
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(document));
 
-        Assert.Same(sample, document.Carbon);
-        Assert.Equal(sample, json.RootElement.GetProperty("carbon").Deserialize<CarbonSampleRecorded>());
+        Assert.Equal(MapCarbonSample.From(sample), document.Carbon);
+        Assert.Equal(MapCarbonSample.From(sample), json.RootElement.GetProperty("carbon").Deserialize<MapCarbonSample>());
+        Assert.Equal(2.25, json.RootElement.GetProperty("carbon").GetProperty("average_power_watts").GetDouble());
     }
 }
