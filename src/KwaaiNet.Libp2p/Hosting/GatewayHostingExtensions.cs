@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
 
 namespace KwaaiNet.Libp2p.Hosting;
 
@@ -31,10 +32,13 @@ public static class GatewayHostingExtensions
         builder.Services.AddHostedService<NodeIdentityStartup>();
         builder.Services.AddGrpc();
 
-        var gateway = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
-        builder.Services.AddReverseProxy()
-            .LoadFromMemory(PublicRoutes.Routes(gateway), PublicRoutes.Clusters(gateway))
-            .AddServiceDiscoveryDestinationResolver();
+        // The routes come from the validated options, so a bad address fails start with the validator's message.
+        builder.Services.AddReverseProxy().AddServiceDiscoveryDestinationResolver();
+        builder.Services.AddSingleton<IProxyConfigProvider>(static sp =>
+        {
+            var gateway = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return new InMemoryConfigProvider(PublicRoutes.Routes(gateway), PublicRoutes.Clusters(gateway));
+        });
 
         // Tag connections on the public listener. This re-reads the same "Kestrel" section the host already
         // loads; the last loader wins, and it is the one that knows our endpoint by name.
