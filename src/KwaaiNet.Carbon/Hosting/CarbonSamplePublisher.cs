@@ -26,21 +26,19 @@ internal sealed class CarbonSamplePublisher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var first = meter.Read();
-        if (first.IsMeasured)
-        {
-            logger.Measuring(first.Source, _period);
-        }
-        else
-        {
-            logger.Unmeasured(first.Reason ?? "no energy source");
-        }
-
         using var timer = new PeriodicTimer(_period, timeProvider);
+        var first = true;
         do
         {
             var started = timeProvider.GetTimestamp();
-            await PublishSampleAsync(stoppingToken);
+            var reading = await PublishSampleAsync(stoppingToken);
+            if (first)
+            {
+                // Said once: whether this node's energy is measured, and from where or why not.
+                LogSource(reading);
+                first = false;
+            }
+
             var elapsed = timeProvider.GetElapsedTime(started);
             if (elapsed > _period)
             {
@@ -50,7 +48,19 @@ internal sealed class CarbonSamplePublisher(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private async Task PublishSampleAsync(CancellationToken cancellationToken)
+    private void LogSource(EnergyReading reading)
+    {
+        if (reading.IsMeasured)
+        {
+            logger.Measuring(reading.Source, _period);
+        }
+        else
+        {
+            logger.Unmeasured(reading.Reason ?? "no energy source");
+        }
+    }
+
+    private async Task<EnergyReading> PublishSampleAsync(CancellationToken cancellationToken)
     {
         using var activity = ActivitySource.StartActivity("carbon.sample", ActivityKind.Producer);
         var reading = meter.Read();
@@ -67,5 +77,7 @@ internal sealed class CarbonSamplePublisher(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             logger.PublishFailed(ex);
         }
+
+        return reading;
     }
 }
