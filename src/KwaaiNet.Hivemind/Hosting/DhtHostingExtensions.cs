@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Hivemind.Hosting;
@@ -31,14 +32,14 @@ public static class DhtHostingExtensions
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisConnectionName)))
         {
             builder.Services.AddSingleton<IDhtRecordStore, InMemoryDhtRecordStore>();
-            builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp, "process memory (no Redis configured: records are lost on restart)"));
+            builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp.GetRequiredService<ILogger<StorageAnnouncement>>(), "process memory (no Redis configured: records are lost on restart)"));
         }
         else
         {
             // Registers the multiplexer, its health check (so a Redis outage shows on /health) and tracing.
             builder.AddRedisClient(RedisConnectionName);
             builder.Services.AddSingleton<IDhtRecordStore, RedisDhtRecordStore>();
-            builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp, "Redis"));
+            builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp.GetRequiredService<ILogger<StorageAnnouncement>>(), "Redis"));
         }
 
         return builder;
