@@ -9,6 +9,7 @@ using KwaaiNet.Contracts.Dht.V1;
 using KwaaiNet.Contracts.Gateway.V1;
 using KwaaiNet.Contracts.Inference.V1;
 using KwaaiNet.Contracts.Map.V1;
+using KwaaiNet.Testing;
 
 namespace KwaaiNet.AppHost.Tests;
 
@@ -65,20 +66,14 @@ internal static class NodeCalls
     }
 
     /// <summary>Polls GetMap until the carbon-tracker's first sample has arrived over the bus.</summary>
-    public static async Task<GetMapResponse> WaitForCarbonSampleOnMapAsync(GrpcChannel channel, CancellationToken ct)
+    public static Task<GetMapResponse> WaitForCarbonSampleOnMapAsync(GrpcChannel channel, CancellationToken ct)
     {
         var map = new MapAnnouncer.MapAnnouncerClient(channel);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        while (true)
-        {
-            var response = await map.GetMapAsync(new GetMapRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: timeout.Token);
-            if (response.LatestCarbonSample is not null)
-            {
-                return response;
-            }
-
-            await Task.Delay(250, timeout.Token);
-        }
+        return Poll.UntilAsync(
+            token => map.GetMapAsync(new GetMapRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: token).ResponseAsync,
+            static response => response.LatestCarbonSample is not null,
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(250),
+            ct);
     }
 }

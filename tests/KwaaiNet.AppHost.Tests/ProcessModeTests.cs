@@ -3,6 +3,7 @@
 
 using System.Net;
 using System.Text.Json;
+using KwaaiNet.Testing;
 
 namespace KwaaiNet.AppHost.Tests;
 
@@ -39,15 +40,17 @@ public sealed class ProcessModeTests(ProcessAppFixture fixture) : IClassFixture<
 
         // The publish span (carbon-tracker) and the consume span (map-announcer) share a trace id when MassTransit
         // carries the trace context through RabbitMQ. Telemetry is exported in batches, so poll.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        var services = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        while (!services.Values.Any(static s => s.Any(static n => n.StartsWith("carbon-tracker", StringComparison.Ordinal)) && s.Any(static n => n.StartsWith("map-announcer", StringComparison.Ordinal))))
-        {
-            await Task.Delay(1000, timeout.Token);
-            using var spans = JsonDocument.Parse(await dashboard.GetStringAsync(new Uri("/api/telemetry/spans", UriKind.Relative), timeout.Token));
-            services = TraceServices(spans.RootElement);
-        }
+        await Poll.UntilAsync(
+            async token =>
+            {
+                using var spans = JsonDocument.Parse(await dashboard.GetStringAsync(new Uri("/api/telemetry/spans", UriKind.Relative), token));
+                return TraceServices(spans.RootElement);
+            },
+            static services => services.Values.Any(static s =>
+                s.Any(static n => n.StartsWith("carbon-tracker", StringComparison.Ordinal)) && s.Any(static n => n.StartsWith("map-announcer", StringComparison.Ordinal))),
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromSeconds(1),
+            ct);
     }
 
     [Fact]

@@ -3,8 +3,7 @@
 
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using KwaaiNet.Testing;
 using StackExchange.Redis;
 
 namespace KwaaiNet.Hivemind.Tests;
@@ -24,11 +23,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         _folder = Directory.CreateTempSubdirectory("kwaainet-redis-test-").FullName;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        Port = FreeTcpPort.Next();
 
         try
         {

@@ -6,16 +6,25 @@ namespace KwaaiNet.Testing;
 /// <summary>Bounded polling for state that settles asynchronously (a bus delivery, a health check turning healthy).</summary>
 public static class Poll
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Calls <paramref name="probe"/> until <paramref name="isDone"/> accepts its result, and returns that result.
     /// Throws <see cref="TimeoutException"/> naming the last result when <paramref name="timeout"/> passes first.
     /// </summary>
+    public static Task<T> UntilAsync<T>(
+        Func<CancellationToken, Task<T>> probe,
+        Func<T, bool> isDone,
+        TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        UntilAsync(probe, isDone, timeout, DefaultInterval, cancellationToken);
+
+    /// <summary>As above, probing every <paramref name="interval"/> (for probes that are costly, or state that changes slowly).</summary>
     public static async Task<T> UntilAsync<T>(
         Func<CancellationToken, Task<T>> probe,
         Func<T, bool> isDone,
         TimeSpan timeout,
+        TimeSpan interval,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);
@@ -42,7 +51,7 @@ public static class Poll
                     return last;
                 }
 
-                await Task.Delay(Interval, token);
+                await Task.Delay(interval, token);
             }
         }
     }

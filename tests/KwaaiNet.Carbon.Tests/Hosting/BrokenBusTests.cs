@@ -2,7 +2,6 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using System.Net;
-using System.Net.Sockets;
 using KwaaiNet.Carbon.Hosting;
 using KwaaiNet.Contracts.Carbon.V1;
 using KwaaiNet.Testing;
@@ -19,7 +18,7 @@ public sealed class BrokenBusTests
         await using var host = await ModuleHost.StartAsync(
             static b => b.AddCarbonTracker(),
             static a => a.MapCarbonTracker(),
-            new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = $"amqp://guest:guest@127.0.0.1:{DeadPort()}" },
+            new Dictionary<string, string?> { ["ConnectionStrings:messaging"] = $"amqp://guest:guest@127.0.0.1:{FreeTcpPort.Next()}" },
             ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
 
         var footprint = await new CarbonTracker.CarbonTrackerClient(host.Channel).GetFootprintAsync(new GetFootprintRequest(), cancellationToken: ct)
@@ -30,12 +29,5 @@ public sealed class BrokenBusTests
         Assert.False(string.IsNullOrEmpty(footprint.Source));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Contains("masstransit-bus", body, StringComparison.Ordinal);
-    }
-
-    private static int DeadPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

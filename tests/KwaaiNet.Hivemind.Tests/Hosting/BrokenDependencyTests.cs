@@ -2,7 +2,6 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
@@ -22,7 +21,7 @@ public sealed class BrokenDependencyTests
         await using var host = await ModuleHost.StartAsync(
             static b => b.AddDht(),
             static a => a.MapDht(),
-            new Dictionary<string, string?> { ["ConnectionStrings:redis"] = $"127.0.0.1:{DeadPort()},connectTimeout=500,syncTimeout=1000,asyncTimeout=1000" },
+            new Dictionary<string, string?> { ["ConnectionStrings:redis"] = $"127.0.0.1:{FreeTcpPort.Next()},connectTimeout=500,syncTimeout=1000,asyncTimeout=1000" },
             ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
         var dht = new Dht.DhtClient(host.Channel);
 
@@ -40,12 +39,5 @@ public sealed class BrokenDependencyTests
         Assert.Contains("Redis", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, health.StatusCode);
         Assert.Contains("Redis", await health.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
-    }
-
-    private static int DeadPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

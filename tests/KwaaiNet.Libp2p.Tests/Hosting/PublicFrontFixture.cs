@@ -2,9 +2,9 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using System.Net;
-using System.Net.Sockets;
 using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.ServiceDefaults;
+using KwaaiNet.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -47,7 +47,7 @@ public sealed class PublicFrontFixture : IAsyncLifetime
         _backend = await StartBackendAsync(ct);
         var backendAddress = Assert.Single(Addresses(_backend));
 
-        var publicPort = FreePort();
+        var publicPort = FreeTcpPort.Next();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -56,7 +56,7 @@ public sealed class PublicFrontFixture : IAsyncLifetime
             [$"Kestrel:Endpoints:{GatewayHostingExtensions.PublicEndpointName}:Url"] = $"http://127.0.0.1:{publicPort}",
             [$"Kestrel:Endpoints:{GatewayHostingExtensions.PublicEndpointName}:Protocols"] = "Http1",
             ["KwaaiNet:Gateway:MapAnnouncerAddress"] = backendAddress,
-            ["KwaaiNet:Gateway:InferenceWorkerAddress"] = $"http://127.0.0.1:{FreePort()}",
+            ["KwaaiNet:Gateway:InferenceWorkerAddress"] = $"http://127.0.0.1:{FreeTcpPort.Next()}",
             ["KwaaiNet:Node:initial_peers"] = "none",
             ["KwaaiNet:Node:home"] = _home,
         });
@@ -108,16 +108,6 @@ public sealed class PublicFrontFixture : IAsyncLifetime
 
     private static List<string> Addresses(WebApplication app) =>
         [.. app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses];
-
-    /// <summary>A loopback port that was free a moment ago: the public endpoint needs a known port to tell it apart.</summary>
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 
     private static HttpClient Client(string address) =>
         new(new SocketsHttpHandler { UseProxy = false })
