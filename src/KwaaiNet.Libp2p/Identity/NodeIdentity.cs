@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using System.Formats.Asn1;
 using System.Globalization;
 using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto.Digests;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Crypto.Signers;
 using Org.BouncyCastle.Math.EC.Rfc8032;
 
 namespace KwaaiNet.Libp2p.Identity;
@@ -11,7 +17,8 @@ namespace KwaaiNet.Libp2p.Identity;
 /// The node's libp2p identity: its private key, public key and peer id. Ed25519 is the default and
 /// the only type this node generates; RSA keys (as used by hivemind bootstrap nodes) can be loaded,
 /// used and verified. Signatures follow libp2p specs, peer-ids/peer-ids.md §Keys: Ed25519 per RFC 8032,
-/// RSA as RSASSA-PKCS1-v1_5 with SHA-256.
+/// RSA as RSASSA-PKCS1-v1_5 with SHA-256. Remote Secp256k1 and ECDSA keys can be verified (not used for this
+/// node's own identity): both are ECDSA over SHA-256 of the data with a DER signature.
 /// </summary>
 public sealed class NodeIdentity
 {
@@ -26,6 +33,21 @@ public sealed class NodeIdentity
 
     /// <summary>Largest RSA modulus accepted, bounding the cost of a peer-supplied key.</summary>
     public const int MaxRsaKeyBits = 8192;
+
+    /// <summary>
+    /// Longest DER ECDSA signature accepted: SEQUENCE of two INTEGERs of a P-521 key is at most 139 bytes (a 256-bit
+    /// curve's is at most 72).
+    /// </summary>
+    public const int MaxEcdsaSignatureLength = 139;
+
+    // RFC 5480 §2.1.1: id-ecPublicKey, the algorithm of every EC SubjectPublicKeyInfo.
+    private const string EcPublicKeyOid = "1.2.840.10045.2.1";
+
+    // OIDs of the named curves accepted for ECDSA keys (RFC 5480 §2.1.1.1): P-256, P-384, P-521.
+    private static readonly string[] EcdsaCurveOids = ["1.2.840.10045.3.1.7", "1.3.132.0.34", "1.3.132.0.35"];
+
+    private static readonly X9ECParameters Secp256k1Curve = SecNamedCurves.GetByName("secp256k1");
+    private static readonly ECDomainParameters Secp256k1Domain = new(Secp256k1Curve);
 
     // The canonical private key bytes: the Ed25519 seed, or the re-exported PKCS#1 RSAPrivateKey.
     private readonly byte[] _secret;
@@ -183,6 +205,12 @@ public sealed class NodeIdentity
                     return false;
                 }
 
+            case KeyType.Secp256k1:
+                return VerifySecp256k1(publicKey.Data.Span, data, signature);
+
+            case KeyType.Ecdsa:
+                return VerifyEcdsa(publicKey.Data.Span, data, signature);
+
             default:
                 return false;
         }
@@ -190,6 +218,70 @@ public sealed class NodeIdentity
 
     /// <summary>Describes the identity by key type and peer id; never reveals the key.</summary>
     public override string ToString() => KeyType + " identity " + PeerId;
+
+    // peer-ids.md §Secp256k1: the key is a compressed point on secp256k1; the signature is the DER encoding of an
+    // ECDSA signature over the SHA-256 digest of the data. DsaDigestSigner's standard encoding accepts only canonical
+    // DER (it re-encodes and compares) with r and s in [1, n-1], and DecodePoint rejects points off the curve.
+    private static bool VerifySecp256k1(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        if (key.Length != PublicKey.Secp256k1Length || signature.IsEmpty || signature.Length > MaxEcdsaSignatureLength)
+        {
+            return false;
+        }
+
+        try
+        {
+            var point = Secp256k1Curve.Curve.DecodePoint(key.ToArray());
+            var signer = new DsaDigestSigner(new ECDsaSigner(), new Sha256Digest());
+            signer.Init(forSigning: false, new ECPublicKeyParameters(point, Secp256k1Domain));
+            signer.BlockUpdate(data);
+            return signer.VerifySignature(signature.ToArray());
+        }
+        catch (ArgumentException)
+        {
+            // Not a point on the curve (BouncyCastle reports a bad encoding or coordinates as ArgumentException).
+            return false;
+        }
+    }
+
+    // peer-ids.md §ECDSA: the key is a DER SubjectPublicKeyInfo (go-libp2p writes P-256), the signature the DER
+    // encoding of an ECDSA signature over SHA-256 of the data, whatever the curve.
+    private static bool VerifyEcdsa(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    {
+        if (key.Length > PublicKey.MaxEcdsaLength || signature.IsEmpty || signature.Length > MaxEcdsaSignatureLength)
+        {
+            return false;
+        }
+
+        try
+        {
+            // The curve is checked before the key reaches the platform's crypto library, which would otherwise
+            // decide (differently per OS) which curves, and which explicit curve parameters, a peer may choose.
+            if (!HasAcceptedEcdsaCurve(key))
+            {
+                return false;
+            }
+
+            using var ecdsa = ECDsa.Create();
+            ecdsa.ImportSubjectPublicKeyInfo(key, out var read);
+            return read == key.Length
+                && ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        }
+        catch (Exception ex) when (ex is CryptographicException or AsnContentException or PlatformNotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    // RFC 5480 §2: SubjectPublicKeyInfo ::= SEQUENCE { algorithm SEQUENCE { id-ecPublicKey, namedCurve OID }, BIT STRING }.
+    private static bool HasAcceptedEcdsaCurve(ReadOnlySpan<byte> subjectPublicKeyInfo)
+    {
+        var spki = new AsnReader(subjectPublicKeyInfo.ToArray(), AsnEncodingRules.DER).ReadSequence();
+        var algorithm = spki.ReadSequence();
+        return algorithm.ReadObjectIdentifier() == EcPublicKeyOid
+            && Array.IndexOf(EcdsaCurveOids, algorithm.ReadObjectIdentifier()) >= 0
+            && !algorithm.HasData;
+    }
 
     private static NodeIdentity FromEd25519PrivateData(ReadOnlySpan<byte> data)
     {

@@ -16,13 +16,25 @@ public sealed class PublicKey : IEquatable<PublicKey>
     /// <summary>Length of an Ed25519 public key's Data.</summary>
     public const int Ed25519Length = 32;
 
+    /// <summary>Length of a Secp256k1 public key's Data: a compressed point (peer-ids.md §Secp256k1).</summary>
+    public const int Secp256k1Length = 33;
+
+    /// <summary>
+    /// Longest ECDSA public key Data (a DER SubjectPublicKeyInfo) accepted; a P-521 key with an uncompressed point
+    /// is 158 bytes.
+    /// </summary>
+    public const int MaxEcdsaLength = 256;
+
     private readonly byte[] _data;
 
     /// <summary>Creates a public key from its type and Data bytes.</summary>
-    /// <exception cref="ArgumentException">The type is unknown, or the data is empty, too long, or not 32 bytes for Ed25519.</exception>
+    /// <exception cref="ArgumentException">
+    /// The type is unknown, or the data is empty, too long, not 32 bytes for Ed25519, not a 33-byte compressed point for
+    /// Secp256k1, or over <see cref="MaxEcdsaLength"/> bytes for ECDSA.
+    /// </exception>
     public PublicKey(KeyType type, ReadOnlySpan<byte> data)
     {
-        var error = Validate(type, data.Length);
+        var error = Validate(type, data);
         if (error is not null)
         {
             throw new ArgumentException("Invalid libp2p public key: " + error + ".", nameof(data));
@@ -35,7 +47,11 @@ public sealed class PublicKey : IEquatable<PublicKey>
     /// <summary>The key type.</summary>
     public KeyType Type { get; }
 
-    /// <summary>The type-specific key bytes (raw 32 bytes for Ed25519, DER SubjectPublicKeyInfo for RSA).</summary>
+    /// <summary>
+    /// The type-specific key bytes: raw 32 bytes for Ed25519, DER SubjectPublicKeyInfo for RSA and ECDSA, a 33-byte
+    /// compressed point for Secp256k1. Only the length (and the Secp256k1 prefix byte) is checked here; whether the
+    /// bytes are a usable key is decided by <see cref="NodeIdentity.Verify(PublicKey, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>.
+    /// </summary>
     public ReadOnlyMemory<byte> Data => _data;
 
     /// <summary>Decodes a protobuf-encoded public key.</summary>
@@ -95,7 +111,7 @@ public sealed class PublicKey : IEquatable<PublicKey>
             return false;
         }
 
-        error = Validate(type, data.Length);
+        error = Validate(type, data);
         if (error is not null)
         {
             return false;
@@ -105,15 +121,30 @@ public sealed class PublicKey : IEquatable<PublicKey>
         return true;
     }
 
-    private static string? Validate(KeyType type, int length)
+    private static string? Validate(KeyType type, ReadOnlySpan<byte> data)
     {
-        var error = KeyProtobuf.Validate(type, length);
-        if (error is null && type == KeyType.Ed25519 && length != Ed25519Length)
+        var error = KeyProtobuf.Validate(type, data.Length);
+        if (error is not null)
         {
-            error = string.Format(
-                CultureInfo.InvariantCulture, "an Ed25519 public key is {0} bytes, not {1}", Ed25519Length, length);
+            return error;
         }
 
-        return error;
+        return type switch
+        {
+            KeyType.Ed25519 when data.Length != Ed25519Length => string.Format(
+                CultureInfo.InvariantCulture, "an Ed25519 public key is {0} bytes, not {1}", Ed25519Length, data.Length),
+
+            // peer-ids.md §Secp256k1: "the Bitcoin EC encoding", the compressed form 0x02/0x03 || X, which is also
+            // what go-libp2p and js-libp2p write. The uncompressed form would give the same key a second peer id.
+            KeyType.Secp256k1 when data.Length != Secp256k1Length || data[0] is not (0x02 or 0x03) => string.Format(
+                CultureInfo.InvariantCulture,
+                "a Secp256k1 public key is a {0}-byte compressed point starting 02 or 03, not {1} bytes starting {2:x2}",
+                Secp256k1Length,
+                data.Length,
+                data[0]),
+            KeyType.Ecdsa when data.Length > MaxEcdsaLength => string.Format(
+                CultureInfo.InvariantCulture, "an ECDSA public key is at most {0} bytes, not {1}", MaxEcdsaLength, data.Length),
+            _ => null,
+        };
     }
 }

@@ -106,7 +106,7 @@ public sealed class PublicKeyTests
     {
         var a = PublicKey.FromProtobuf(Convert.FromHexString(PublicKeyHex));
         var b = new PublicKey(KeyType.Ed25519, a.Data.Span);
-        var c = new PublicKey(KeyType.Secp256k1, a.Data.Span);
+        var c = new PublicKey(KeyType.Rsa, a.Data.Span);
 
         Assert.Equal(a, b);
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
