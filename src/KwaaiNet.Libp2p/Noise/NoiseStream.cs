@@ -364,48 +364,57 @@ public sealed class NoiseStream : Stream
 
         var buffer = _readBuffer;
         var served = 0;
-        while (buffer is not null && _dataEnd - _dataStart >= NoiseTransportCipher.FrameHeaderLength)
+        try
         {
-            int messageLength = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(_dataStart));
-            if (messageLength < NoiseTransportCipher.TagLength)
+            while (buffer is not null && _dataEnd - _dataStart >= NoiseTransportCipher.FrameHeaderLength)
             {
-                throw new Libp2pProtocolException(string.Format(
-                    CultureInfo.InvariantCulture,
-                    "The peer sent a Noise transport frame of {0} bytes; a frame carries at least its {1}-byte tag.",
-                    messageLength,
-                    NoiseTransportCipher.TagLength));
-            }
+                int messageLength = BinaryPrimitives.ReadUInt16BigEndian(buffer.AsSpan(_dataStart));
+                if (messageLength < NoiseTransportCipher.TagLength)
+                {
+                    throw new Libp2pProtocolException(string.Format(
+                        CultureInfo.InvariantCulture,
+                        "The peer sent a Noise transport frame of {0} bytes; a frame carries at least its {1}-byte tag.",
+                        messageLength,
+                        NoiseTransportCipher.TagLength));
+                }
 
-            var frameEnd = _dataStart + NoiseTransportCipher.FrameHeaderLength + messageLength;
-            if (frameEnd > _dataEnd)
-            {
-                break;
-            }
+                var frameEnd = _dataStart + NoiseTransportCipher.FrameHeaderLength + messageLength;
+                if (frameEnd > _dataEnd)
+                {
+                    break;
+                }
 
-            var message = buffer.AsSpan(_dataStart + NoiseTransportCipher.FrameHeaderLength, messageLength);
-            var plaintextLength = messageLength - NoiseTransportCipher.TagLength;
-            if (plaintextLength <= destination.Length - served)
-            {
-                // Straight into the caller's buffer: no second copy.
-                served += _receiver.OpenMessage(message, destination[served..]);
+                var message = buffer.AsSpan(_dataStart + NoiseTransportCipher.FrameHeaderLength, messageLength);
+                var plaintextLength = messageLength - NoiseTransportCipher.TagLength;
+                if (plaintextLength <= destination.Length - served)
+                {
+                    // Straight into the caller's buffer: no second copy.
+                    served += _receiver.OpenMessage(message, destination[served..]);
+                    _dataStart = frameEnd;
+                    continue;
+                }
+
+                if (served > 0)
+                {
+                    break;
+                }
+
+                // The frame is larger than what the caller asked for: decrypt in place and serve it in pieces.
+                _receiver.OpenMessage(message, message);
+                _plainStart = _dataStart + NoiseTransportCipher.FrameHeaderLength;
+                _plainEnd = _plainStart + plaintextLength;
                 _dataStart = frameEnd;
-                continue;
+                var count = destination.Length;
+                buffer.AsSpan(_plainStart, count).CopyTo(destination);
+                _plainStart += count;
+                return count;
             }
-
-            if (served > 0)
-            {
-                break;
-            }
-
-            // The frame is larger than what the caller asked for: decrypt in place and serve it in pieces.
-            _receiver.OpenMessage(message, message);
-            _plainStart = _dataStart + NoiseTransportCipher.FrameHeaderLength;
-            _plainEnd = _plainStart + plaintextLength;
-            _dataStart = frameEnd;
-            var count = destination.Length;
-            buffer.AsSpan(_plainStart, count).CopyTo(destination);
-            _plainStart += count;
-            return count;
+        }
+        catch (Libp2pProtocolException ex) when (served > 0)
+        {
+            // Hand over the frames that did authenticate; the next read reports the failure.
+            _readError = ex.Message;
+            return served;
         }
 
         // Frames with an empty plaintext decrypt to nothing; 0 would read as the end of the stream, so read on.
