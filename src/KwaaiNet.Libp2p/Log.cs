@@ -20,8 +20,4 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 3, EventName = nameof(BackendUnavailable), Level = LogLevel.Warning,
         Message = "Public request {Path} could not reach {Backend}: {ForwarderError}")]
     public static partial void BackendUnavailable(this ILogger logger, string path, string backend, string forwarderError);
-
-    [LoggerMessage(EventId = Base + 4, EventName = nameof(BootstrapPeersConfigured), Level = LogLevel.Information,
-        Message = "{Count} bootstrap peers configured; dialing them comes with the libp2p transport")]
-    public static partial void BootstrapPeersConfigured(this ILogger logger, int count);
 }

@@ -51,6 +51,9 @@ public sealed class ModuleHost : IAsyncDisposable
             // Nothing leaves the machine in tests.
             ["KwaaiNet:Node:initial_peers"] = "none",
             ["KwaaiNet:Node:home"] = generatedHome,
+
+            // The gateway's libp2p host listens on a free loopback port, never on the node's public port.
+            ["KwaaiNet:Gateway:ListenAddresses:0"] = "/ip4/127.0.0.1/tcp/0",
         });
         if (settings is not null)
         {

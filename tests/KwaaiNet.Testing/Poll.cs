@@ -19,6 +19,13 @@ public static class Poll
         CancellationToken cancellationToken) =>
         UntilAsync(probe, isDone, timeout, DefaultInterval, cancellationToken);
 
+    /// <summary>Waits until <paramref name="condition"/> holds, for at most <paramref name="timeout"/> (default 10 s).</summary>
+    public static Task UntilAsync(Func<bool> condition, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return UntilAsync(_ => Task.FromResult(condition()), static done => done, timeout ?? TimeSpan.FromSeconds(10), DefaultInterval, cancellationToken);
+    }
+
     /// <summary>As above, probing every <paramref name="interval"/> (for probes that are costly, or state that changes slowly).</summary>
     public static async Task<T> UntilAsync<T>(
         Func<CancellationToken, Task<T>> probe,

@@ -4,50 +4,173 @@
 using Google.Protobuf;
 using Grpc.Core;
 using KwaaiNet.Contracts.Gateway.V1;
-using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Node;
+using KwaaiNet.Libp2p.Identity;
+using KwaaiNet.Libp2p.Multiformats;
+using KwaaiNet.Libp2p.Multistream;
+using KwaaiNet.Libp2p.Network;
+using KwaaiNet.Libp2p.Protocols;
 using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Libp2p.Hosting;
 
-/// <summary>The gateway's internal gRPC API: maps and delegates only.</summary>
-internal sealed class GatewayGrpcService(NodeIdentityProvider identity, IOptions<NodeOptions> options) : Gateway.GatewayBase
+/// <summary>The gateway's internal gRPC API: services reach remote peers through the node's one libp2p host.</summary>
+internal sealed class GatewayGrpcService(NodeIdentityProvider identity, Libp2pNode node, IOptions<NodeOptions> options) : Gateway.GatewayBase
 {
-    /// <summary>The issue that brings the libp2p transport (TCP, Noise, Yamux) and dialing.</summary>
-    private const int TransportIssue = 3;
+    /// <summary>Largest data frame relayed in one gRPC message on a stream.</summary>
+    private const int StreamChunk = 64 * 1024;
 
     private readonly NodeOptions _options = options.Value;
 
     public override Task<IdentityResponse> Identity(IdentityRequest request, ServerCallContext context)
     {
-        var node = identity.Identity;
+        var self = identity.Identity;
         var response = new IdentityResponse
         {
-            PeerId = node.PeerId.ToString(),
-            PublicKey = ByteString.CopyFrom(node.PublicKeyProtobuf.Span),
+            PeerId = self.PeerId.ToString(),
+            PublicKey = ByteString.CopyFrom(self.PublicKeyProtobuf.Span),
             AgentVersion = AgentVersion.Value,
         };
+        response.ListenAddrs.AddRange(node.Host.ListenAddresses.Select(a => a.WithPeerId(self.PeerId).ToString()));
         response.AnnounceAddrs.AddRange(AnnounceAddresses.From(_options));
         return Task.FromResult(response);
     }
 
-    public override Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
+    public override async Task<ConnectResponse> Connect(ConnectRequest request, ServerCallContext context)
     {
-        throw GrpcStatus.NotBuiltYet("Dialing peers", TransportIssue);
+        var addresses = new List<Multiaddr>();
+        foreach (var text in request.Addrs)
+        {
+            addresses.Add(Multiaddr.TryParse(text, out var address)
+                ? address
+                : throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{text}' is not a multiaddr.")));
+        }
+
+        var peer = string.IsNullOrEmpty(request.PeerId) ? null : ParsePeer(request.PeerId);
+        var connection = await CallAsync(() => peer is not null
+            ? node.Host.ConnectAsync(peer, addresses, context.CancellationToken)
+            : addresses.Count == 1
+                ? node.Host.ConnectAsync(addresses[0], context.CancellationToken)
+                : throw new RpcException(new Status(StatusCode.InvalidArgument, "Give a peer_id, or exactly one address."))).ConfigureAwait(false);
+        return new ConnectResponse { PeerId = connection.RemotePeer.ToString(), RemoteAddr = connection.RemoteAddress.ToString() };
     }
 
     public override Task<PeersResponse> Peers(PeersRequest request, ServerCallContext context)
     {
-        throw GrpcStatus.NotBuiltYet("The peer list", TransportIssue);
+        var response = new PeersResponse();
+        foreach (var connection in node.Host.Connections.DistinctBy(static c => c.RemotePeer))
+        {
+            var info = new PeerInfo { PeerId = connection.RemotePeer.ToString() };
+            info.Addrs.Add(connection.RemoteAddress.ToString());
+            if (node.PeerStore.TryGet(connection.RemotePeer, out var record) && record.AgentVersion is { } agent)
+            {
+                info.AgentVersion = agent;
+            }
+
+            response.Peers.Add(info);
+        }
+
+        return Task.FromResult(response);
     }
 
-    public override Task<CallUnaryResponse> CallUnary(CallUnaryRequest request, ServerCallContext context)
+    public override async Task<CallUnaryResponse> CallUnary(CallUnaryRequest request, ServerCallContext context)
     {
-        throw GrpcStatus.NotBuiltYet("Unary calls to peers", TransportIssue);
+        var peer = ParsePeer(request.PeerId);
+        if (string.IsNullOrEmpty(request.Protocol))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "protocol is required, e.g. DHTProtocol.rpc_ping."));
+        }
+
+        var data = await CallAsync(() => node.Unary.CallAsync(peer, request.Protocol, request.Data.Memory, context.CancellationToken)).ConfigureAwait(false);
+        return new CallUnaryResponse { Data = UnsafeByteOperations.UnsafeWrap(data) };
     }
 
-    public override Task OpenStream(IAsyncStreamReader<StreamFrame> requestStream, IServerStreamWriter<StreamFrame> responseStream, ServerCallContext context)
+    public override async Task OpenStream(IAsyncStreamReader<StreamFrame> requestStream, IServerStreamWriter<StreamFrame> responseStream, ServerCallContext context)
     {
-        throw GrpcStatus.NotBuiltYet("Streams to peers", TransportIssue);
+        var cancellationToken = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellationToken).ConfigureAwait(false) || requestStream.Current.FrameCase != StreamFrame.FrameOneofCase.Open)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The first frame must be open {peer_id, protocols}."));
+        }
+
+        var open = requestStream.Current.Open;
+        var peer = ParsePeer(open.PeerId);
+        if (open.Protocols.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "open needs at least one protocol."));
+        }
+
+        await using var stream = await CallAsync(() => node.Host.OpenStreamAsync(peer, [.. open.Protocols], cancellationToken)).ConfigureAwait(false);
+        var toPeer = PumpToPeerAsync(requestStream, stream, cancellationToken);
+        var buffer = new byte[StreamChunk];
+        while (true)
+        {
+            var read = await stream.Stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                await responseStream.WriteAsync(new StreamFrame { Close = new StreamClose() }, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+
+            await responseStream.WriteAsync(new StreamFrame { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+        }
+
+        await toPeer.ConfigureAwait(false);
+    }
+
+    private static async Task PumpToPeerAsync(IAsyncStreamReader<StreamFrame> requests, PeerStream stream, CancellationToken cancellationToken)
+    {
+        while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+        {
+            var frame = requests.Current;
+            if (frame.FrameCase == StreamFrame.FrameOneofCase.Data)
+            {
+                await stream.Stream.WriteAsync(frame.Data.Memory, cancellationToken).ConfigureAwait(false);
+            }
+            else if (frame.FrameCase == StreamFrame.FrameOneofCase.Close)
+            {
+                break;
+            }
+        }
+
+        await stream.CompleteWritesAsync().ConfigureAwait(false);
+    }
+
+    private static PeerId ParsePeer(string text) =>
+        PeerId.TryParse(text, out var peer)
+            ? peer
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, $"'{text}' is not a peer id (base58btc or CIDv1)."));
+
+    /// <summary>Maps the libp2p failures to gRPC statuses that say what went wrong.</summary>
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (DialException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        catch (ProtocolNotSupportedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, ex.Message));
+        }
+        catch (UnaryCallException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Aborted, "The remote handler failed: " + ex.Message));
+        }
+        catch (Libp2pProtocolException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "The peer broke the protocol: " + ex.Message));
+        }
+        catch (IOException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "The connection failed: " + ex.Message));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, ex.Message));
+        }
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,11 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
         builder.Services.AddSingleton<NodeIdentityProvider>();
         builder.Services.AddHostedService<NodeIdentityStartup>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHttpClient();
+        builder.Services.AddSingleton<InboundRouter>();
+        builder.Services.AddSingleton<Libp2pNode>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<Libp2pNode>());
         builder.Services.AddGrpc();
 
         // The routes come from the validated options, so a bad address fails start with the validator's message.

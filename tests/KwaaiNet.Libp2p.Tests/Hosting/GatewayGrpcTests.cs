@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using Grpc.Core;
 using KwaaiNet.Contracts.Gateway.V1;
 using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Libp2p.Identity;
@@ -104,36 +103,6 @@ public sealed class GatewayGrpcTests : IDisposable
         Assert.StartsWith("kwaainet-aspire/", identity.AgentVersion, StringComparison.Ordinal);
         Assert.Equal(AgentVersion.Value, identity.AgentVersion);
         Assert.Empty(identity.AnnounceAddrs);
-    }
-
-    [Theory]
-    [InlineData(nameof(Gateway.GatewayClient.Connect))]
-    [InlineData(nameof(Gateway.GatewayClient.Peers))]
-    [InlineData(nameof(Gateway.GatewayClient.CallUnary))]
-    public async Task TransportCall_NotBuiltYet_ReturnsUnimplementedNamingIssue3(string call)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var host = await StartAsync(HomeSettings(), ct);
-        var client = new Gateway.GatewayClient(host.Channel);
-
-        var error = await Assert.ThrowsAsync<RpcException>(async () =>
-        {
-            switch (call)
-            {
-                case nameof(Gateway.GatewayClient.Connect):
-                    await client.ConnectAsync(new ConnectRequest { PeerId = "12D3KooWExample" }, cancellationToken: ct);
-                    break;
-                case nameof(Gateway.GatewayClient.Peers):
-                    await client.PeersAsync(new PeersRequest(), cancellationToken: ct);
-                    break;
-                default:
-                    await client.CallUnaryAsync(new CallUnaryRequest { PeerId = "12D3KooWExample", Protocol = "DHTProtocol.rpc_ping" }, cancellationToken: ct);
-                    break;
-            }
-        });
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("issue #3", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
