@@ -197,6 +197,7 @@ class StreamReader {
   #buffered = 0
   #highWater
   #remoteDone = false
+  #pauseQueued = false
   #error = null
   #wake = null
 
@@ -234,7 +235,15 @@ class StreamReader {
       this.#chunks.push(part)
       this.#buffered += part.byteLength
     }
-    if (this.#buffered > this.#highWater && this.#stream.readStatus === 'readable') this.#stream.pause()
+    if (this.#buffered > this.#highWater && !this.#pauseQueued) {
+      // Not pause() right here: this may run inside resume(), which tells yamux to resume after dispatching, so a
+      // nested pause would be undone at the muxer and the window would keep growing.
+      this.#pauseQueued = true
+      queueMicrotask(() => {
+        this.#pauseQueued = false
+        if (this.#buffered > this.#highWater && this.#stream.readStatus === 'readable') this.#stream.pause()
+      })
+    }
     this.#notify()
   }
 
@@ -308,8 +317,34 @@ class StreamReader {
   }
 }
 
+const WRITE_HIGH_WATER = 1024 * 1024
+
+/**
+ * Sends and waits while more than 1 MiB is queued. send()'s boolean alone does not bound the queue: it answers true
+ * while an earlier send is still in progress, so a fast writer could queue a whole transfer (seen: 256 MiB).
+ */
 async function send (stream, data, signal) {
-  if (!stream.send(data)) await stream.onDrain({ signal })
+  const accepted = stream.send(data)
+  if (accepted && stream.writeBufferLength <= WRITE_HIGH_WATER) return
+  while (stream.writeBufferLength > WRITE_HIGH_WATER / 2 || stream.writableNeedsDrain) {
+    signal?.throwIfAborted()
+    if (stream.writeStatus !== 'writable' || stream.status !== 'open') throw new Error(`stream is ${stream.status} while sending`)
+    // 'drain' and 'idle' cover most cases; the timer re-checks in case neither fires for a partly emptied queue.
+    await new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        stream.removeEventListener('drain', done)
+        stream.removeEventListener('idle', done)
+        stream.removeEventListener('close', done)
+        // The stream itself resumes sending on 'drain' in a microtask; re-check after it has.
+        setImmediate(resolve)
+      }
+      const timer = setTimeout(done, 5)
+      stream.addEventListener('drain', done)
+      stream.addEventListener('idle', done)
+      stream.addEventListener('close', done)
+    })
+  }
 }
 
 /** Aborts `stream` when `signal` fires; returns the detach function. */
@@ -372,7 +407,7 @@ class PatternBytes {
 async function handleEcho (stream, connection) {
   const reader = new StreamReader(stream)
   let bytes = 0
-  let ended = 'eof'
+  let error = null
   try {
     for (;;) {
       const chunk = await reader.read()
@@ -382,10 +417,10 @@ async function handleEcho (stream, connection) {
     }
     await stream.close()
   } catch (err) {
-    ended = 'error'
+    error = errorText(err)
     stream.abort(err)
   }
-  emit({ event: 'echoServed', from: connection.remotePeer.toString(), bytes, ended })
+  emit({ event: 'echoServed', from: connection.remotePeer.toString(), bytes, ended: error == null ? 'eof' : 'error', error })
 }
 
 async function handlePerf (stream, connection) {
@@ -535,6 +570,13 @@ function makeCommands (node) {
 
     async connections () {
       return { connections: node.getConnections().map(connectionInfo) }
+    },
+
+    async memory (args) {
+      // With `node --expose-gc`, {"gc":true} collects first, so what remains is what is actually held.
+      if (args.gc === true) globalThis.gc?.()
+      const m = process.memoryUsage()
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
     },
 
     async ping (args, signal) {
