@@ -3,6 +3,7 @@
 
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -684,6 +685,7 @@ public sealed class YamuxSession : IAsyncDisposable
     }
 
     /// <summary>Handles one frame; false when it ended the session.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleFrameAsync(YamuxHeader header, CancellationToken cancellationToken)
     {
         if (header.Version != YamuxHeader.ProtocolVersion)
@@ -767,6 +769,7 @@ public sealed class YamuxSession : IAsyncDisposable
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleStreamFrameAsync(YamuxHeader header, CancellationToken cancellationToken)
     {
         var id = header.StreamId;
@@ -881,6 +884,7 @@ public sealed class YamuxSession : IAsyncDisposable
         return true;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> HandleDataAsync(YamuxHeader header, YamuxStream? stream, CancellationToken cancellationToken)
     {
         var length = header.Length;

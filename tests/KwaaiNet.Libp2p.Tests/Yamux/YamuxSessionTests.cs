@@ -97,6 +97,28 @@ public sealed class YamuxSessionTests
     }
 
     [Fact]
+    public async Task ReadAsync_OneStreamUnread_OtherStreamsKeepFlowing()
+    {
+        using var timeout = Timeout();
+        var ct = timeout.Token;
+        await using var pair = await YamuxPair.CreateAsync(ct);
+        var stalled = Data(YamuxOptions.SpecInitialWindow, seed: 7);
+        await using var slow = await pair.Client.OpenStreamAsync(ct);
+        await slow.WriteAsync(stalled, ct);
+        await slow.FlushAsync(ct);
+        await using var slowInbound = await pair.Server.AcceptStreamAsync(ct);
+
+        // The slow stream's whole window sits unread on the server; another stream still gets through.
+        await using var fast = await pair.Client.OpenStreamAsync(ct);
+        await fast.WriteAsync("still flowing"u8.ToArray(), ct);
+        await using var fastInbound = await pair.Server.AcceptStreamAsync(ct);
+        Assert.Equal("still flowing", Encoding.ASCII.GetString(await ReadExactlyAsync(fastInbound, 13, ct)));
+
+        var slowReceived = await ReadExactlyAsync(slowInbound, stalled.Length, ct);
+        Assert.True(stalled.AsSpan().SequenceEqual(slowReceived));
+    }
+
+    [Fact]
     public async Task WriteAsync_16MiBThroughOneStream_ArrivesIntactAndWindowGrows()
     {
         using var timeout = Timeout();

@@ -110,6 +110,75 @@ public sealed class YamuxWireTests
     }
 
     [Fact]
+    public async Task WriteAsync_RemoteWindowUsedUp_WaitsForWindowUpdateAndSplitsFrames()
+    {
+        using var timeout = Timeout();
+        var ct = timeout.Token;
+        await using var sockets = await LoopbackSockets.CreateAsync(ct);
+        await using var session = YamuxSession.Start(sockets.Client, isInitiator: true, NoKeepAlive());
+        var peer = sockets.Server;
+        await using var stream = await session.OpenStreamAsync(ct);
+        Assert.Equal(Hex("00 01 0001 00000001 00000000"), await ReadExactlyAsync(peer, 12, ct));
+        var data = Data(300 * 1024, seed: 3);
+
+        var writing = stream.WriteAsync(data, ct).AsTask();
+
+        // Exactly the spec's initial 256 KiB window arrives, in frames of at most MaxFramePayload (65507) bytes.
+        var received = new MemoryStream();
+        while (received.Length < YamuxOptions.SpecInitialWindow)
+        {
+            var (header, payload) = await ReadDataFrameAsync(peer, ct);
+            Assert.Equal(Hex("00 00 0000 00000001"), header[..8]);
+            Assert.InRange(payload.Length, 1, 65507);
+            await received.WriteAsync(payload, ct);
+        }
+
+        Assert.Equal(YamuxOptions.SpecInitialWindow, received.Length);
+
+        // Nothing more is queued: a ping sent now is answered before any further data.
+        await peer.WriteAsync(Hex("00 02 0001 00000000 00000063"), ct);
+        Assert.Equal(Hex("00 02 0002 00000000 00000063"), await ReadExactlyAsync(peer, 12, ct));
+        Assert.False(writing.IsCompleted);
+
+        // The ACK with a window update lets the rest through.
+        await peer.WriteAsync(Frame(1, 0x2, 1, 64 * 1024), ct);
+        while (received.Length < data.Length)
+        {
+            var (_, payload) = await ReadDataFrameAsync(peer, ct);
+            await received.WriteAsync(payload, ct);
+        }
+
+        await writing.WaitAsync(ct);
+        Assert.True(data.AsSpan().SequenceEqual(received.ToArray()));
+    }
+
+    [Fact]
+    public async Task OpenStreamAsync_256Unacknowledged_NextWaitsForAnAck()
+    {
+        using var timeout = Timeout();
+        var ct = timeout.Token;
+        await using var sockets = await LoopbackSockets.CreateAsync(ct);
+        await using var session = YamuxSession.Start(sockets.Client, isInitiator: true, NoKeepAlive());
+        var peer = sockets.Server;
+        for (var i = 0; i < YamuxSession.MaxUnacknowledgedStreams; i++)
+        {
+            await session.OpenStreamAsync(ct);
+        }
+
+        var next = session.OpenStreamAsync(ct).AsTask();
+        await ReadExactlyAsync(peer, 12 * YamuxSession.MaxUnacknowledgedStreams, ct);
+        await peer.WriteAsync(Hex("00 02 0001 00000000 00000001"), ct);
+        Assert.Equal(Hex("00 02 0002 00000000 00000001"), await ReadExactlyAsync(peer, 12, ct));
+        Assert.False(next.IsCompleted);
+
+        await peer.WriteAsync(Frame(1, 0x2, 1, 0), ct);
+
+        var opened = await next.WaitAsync(ct);
+        Assert.Equal(2u * YamuxSession.MaxUnacknowledgedStreams + 1, opened.Id);
+        Assert.Equal(Frame(1, 0x1, opened.Id, 0), await ReadExactlyAsync(peer, 12, ct));
+    }
+
+    [Fact]
     public async Task AcceptStreamAsync_SynsOutOfIdOrder_BothAccepted()
     {
         using var timeout = Timeout();
@@ -234,6 +303,14 @@ public sealed class YamuxWireTests
         Assert.Equal("The remote peer closed the connection.", session.CloseReason);
         Assert.Null(session.TerminationReason);
         Assert.Empty(await ReadToEndAsync(sockets.Client, ct));
+    }
+
+    private static async Task<(byte[] Header, byte[] Payload)> ReadDataFrameAsync(Stream peer, CancellationToken ct)
+    {
+        var header = await ReadExactlyAsync(peer, 12, ct);
+        Assert.Equal(0, header[1]);
+        var length = (int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8));
+        return (header, await ReadExactlyAsync(peer, length, ct));
     }
 
     private static async Task AssertProtocolErrorAsync(LoopbackSockets sockets, YamuxSession session, string reason, CancellationToken ct)
