@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using KwaaiNet.Libp2p.Identity;
 using KwaaiNet.Testing;
+using KwaaiNet.Testing.Interop;
 
 namespace KwaaiNet.Libp2p.Tests.Interop;
 

@@ -9,7 +9,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace KwaaiNet.Libp2p.Tests.Interop;
+namespace KwaaiNet.Testing.Interop;
 
 /// <summary>
 /// A js-libp2p peer (<c>tests/interop/peer.mjs</c>, an independent libp2p implementation) in a child process, driven

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-namespace KwaaiNet.Libp2p.Tests.Interop;
+namespace KwaaiNet.Testing.Interop;
 
 /// <summary>The js peer answered a command with <c>ok:false</c>.</summary>
 public sealed class JsPeerCommandException : Exception

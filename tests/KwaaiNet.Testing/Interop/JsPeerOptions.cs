@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-namespace KwaaiNet.Libp2p.Tests.Interop;
+namespace KwaaiNet.Testing.Interop;
 
 /// <summary>How <see cref="JsPeer.StartAsync"/> starts the js-libp2p peer (<c>tests/interop/peer.mjs</c>).</summary>
 public sealed class JsPeerOptions
