@@ -39,18 +39,24 @@ internal sealed class BootstrapDialer : IAsyncDisposable
 
     public void Start()
     {
+        var valid = new List<Multiaddr>();
         foreach (var text in _peers)
         {
-            if (!Multiaddr.TryParse(text, out var address) || address.PeerId is null)
+            if (Multiaddr.TryParse(text, out var address) && address.PeerId is not null)
+            {
+                valid.Add(address);
+            }
+            else
             {
                 _logger.BootstrapPeerInvalid(text);
-                continue;
             }
-
-            _loops.Add(KeepConnectedAsync(address));
         }
 
-        _logger.BootstrapStarted(_loops.Count);
+        _logger.BootstrapStarted(valid.Count);
+        foreach (var address in valid)
+        {
+            _loops.Add(KeepConnectedAsync(address));
+        }
     }
 
     public async ValueTask DisposeAsync()
