@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using KwaaiNet.Libp2p.Noise;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -39,6 +39,10 @@ public sealed class YamuxSession : IAsyncDisposable
     private const int SmallFrameSize = 1024;
     private const int BatchSize = 16 * 1024;
     private const int DiscardChunk = 64 * 1024;
+
+    // Frames (or batches of small frames) gathered into one transport write: NoiseStream.MaxFramesPerWrite full
+    // data frames, under 1 MiB.
+    private const int MaxPiecesPerWrite = NoiseStream.MaxFramesPerWrite;
 
     private readonly Stream _transport;
     private readonly ILogger _logger;
@@ -405,7 +409,7 @@ public sealed class YamuxSession : IAsyncDisposable
 
     private static byte[] BuildControlFrame(YamuxFrameType type, YamuxFlags flags, uint streamId, uint length)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(YamuxHeader.Size);
+        var buffer = YamuxBuffers.Pool.Rent(YamuxHeader.Size);
         new YamuxHeader(type, flags, streamId, length).TryWrite(buffer);
         return buffer;
     }
@@ -434,7 +438,7 @@ public sealed class YamuxSession : IAsyncDisposable
             return true;
         }
 
-        ArrayPool<byte>.Shared.Return(frame.Buffer);
+        YamuxBuffers.Pool.Return(frame.Buffer);
         return false;
     }
 
@@ -524,12 +528,25 @@ public sealed class YamuxSession : IAsyncDisposable
     private void ProtocolError(string reason) =>
         Terminate(reason, new Libp2pProtocolException(reason), YamuxGoAwayCode.ProtocolError, LogLevel.Warning);
 
+    /// <summary>
+    /// The only writer of the transport. Frames queued together leave together: small frames are copied into one
+    /// batch buffer, and data frames are passed as they are; the pieces (at most <see cref="MaxPiecesPerWrite"/>)
+    /// then go out in one transport write. Over Noise that is one Noise frame per piece and one socket write per
+    /// batch (<see cref="NoiseStream.WriteFramesAsync"/>), instead of a socket write per 64 KiB frame.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
-        var batch = ArrayPool<byte>.Shared.Rent(BatchSize);
+        var noise = _transport as NoiseStream;
+        var batch = YamuxBuffers.Pool.Rent(BatchSize);
         var batchLength = 0;
-        var batchWritten = new List<TaskCompletionSource>();
+
+        // The batch's place in pieces, or -1 while no small frame is pending. Small frames join the batch only while
+        // it is the last piece, so that frames stay in queue order.
+        var batchIndex = -1;
+        var pieces = new List<ReadOnlyMemory<byte>>(MaxPiecesPerWrite);
+        var dataBuffers = new List<byte[]>(MaxPiecesPerWrite);
+        var pendingWritten = new List<TaskCompletionSource>();
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -541,49 +558,44 @@ public sealed class YamuxSession : IAsyncDisposable
                         Interlocked.Decrement(ref frame.Kind == FrameKind.Pong ? ref _queuedPongs : ref _queuedControlFrames);
                     }
 
+                    if (frame.Written is not null)
+                    {
+                        pendingWritten.Add(frame.Written);
+                    }
+
                     if (frame.Length <= SmallFrameSize)
                     {
-                        if (batchLength + frame.Length > batch.Length)
+                        if ((batchIndex >= 0 && batchIndex != pieces.Count - 1) || batchLength + frame.Length > batch.Length)
                         {
-                            await FlushBatchAsync().ConfigureAwait(false);
+                            await FlushAsync().ConfigureAwait(false);
+                        }
+
+                        if (batchIndex < 0)
+                        {
+                            batchIndex = pieces.Count;
+                            pieces.Add(default);
                         }
 
                         frame.Buffer.AsSpan(0, frame.Length).CopyTo(batch.AsSpan(batchLength));
                         batchLength += frame.Length;
-                        ArrayPool<byte>.Shared.Return(frame.Buffer);
-                        if (frame.Written is not null)
-                        {
-                            batchWritten.Add(frame.Written);
-                        }
-
-                        continue;
+                        pieces[batchIndex] = batch.AsMemory(0, batchLength);
+                        YamuxBuffers.Pool.Return(frame.Buffer);
                     }
-
-                    if (batchLength > 0)
+                    else
                     {
-                        await FlushBatchAsync().ConfigureAwait(false);
+                        pieces.Add(frame.Buffer.AsMemory(0, frame.Length));
+                        dataBuffers.Add(frame.Buffer);
                     }
 
-                    try
+                    if (pieces.Count >= MaxPiecesPerWrite)
                     {
-                        await _transport.WriteAsync(frame.Buffer.AsMemory(0, frame.Length), _writeAbort.Token).ConfigureAwait(false);
+                        await FlushAsync().ConfigureAwait(false);
                     }
-                    catch (Exception ex)
-                    {
-                        frame.Written?.TrySetException(ex);
-                        throw;
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(frame.Buffer);
-                    }
-
-                    frame.Written?.TrySetResult();
                 }
 
-                if (batchLength > 0)
+                if (pieces.Count > 0)
                 {
-                    await FlushBatchAsync().ConfigureAwait(false);
+                    await FlushAsync().ConfigureAwait(false);
                 }
 
                 await _transport.FlushAsync(_writeAbort.Token).ConfigureAwait(false);
@@ -593,33 +605,57 @@ public sealed class YamuxSession : IAsyncDisposable
         {
             Terminate(WriteFailureReason(ex), ex, null, LogLevel.Warning);
             var closedError = ClosedException();
-            foreach (var written in batchWritten)
+            foreach (var written in pendingWritten)
             {
                 written.TrySetException(closedError);
             }
 
             while (reader.TryRead(out var frame))
             {
-                ArrayPool<byte>.Shared.Return(frame.Buffer);
+                YamuxBuffers.Pool.Return(frame.Buffer);
                 frame.Written?.TrySetException(closedError);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(batch);
+            foreach (var buffer in dataBuffers)
+            {
+                YamuxBuffers.Pool.Return(buffer);
+            }
+
+            YamuxBuffers.Pool.Return(batch);
             await CloseTransportAsync().ConfigureAwait(false);
         }
 
-        async ValueTask FlushBatchAsync()
+        async ValueTask FlushAsync()
         {
-            await _transport.WriteAsync(batch.AsMemory(0, batchLength), _writeAbort.Token).ConfigureAwait(false);
+            if (noise is not null)
+            {
+                await noise.WriteFramesAsync(pieces, _writeAbort.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var piece in pieces)
+                {
+                    await _transport.WriteAsync(piece, _writeAbort.Token).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var buffer in dataBuffers)
+            {
+                YamuxBuffers.Pool.Return(buffer);
+            }
+
+            dataBuffers.Clear();
+            pieces.Clear();
             batchLength = 0;
-            foreach (var written in batchWritten)
+            batchIndex = -1;
+            foreach (var written in pendingWritten)
             {
                 written.TrySetResult();
             }
 
-            batchWritten.Clear();
+            pendingWritten.Clear();
         }
     }
 
@@ -916,7 +952,7 @@ public sealed class YamuxSession : IAsyncDisposable
                 return false;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            var buffer = YamuxBuffers.Pool.Rent((int)length);
             try
             {
                 await _transport.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
@@ -924,7 +960,7 @@ public sealed class YamuxSession : IAsyncDisposable
             catch
             {
                 AddBuffered(-(long)length);
-                ArrayPool<byte>.Shared.Return(buffer);
+                YamuxBuffers.Pool.Return(buffer);
                 throw;
             }
 
@@ -957,7 +993,7 @@ public sealed class YamuxSession : IAsyncDisposable
 
     private async ValueTask DiscardAsync(uint length, CancellationToken cancellationToken)
     {
-        var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, DiscardChunk));
+        var scratch = YamuxBuffers.Pool.Rent((int)Math.Min(length, DiscardChunk));
         try
         {
             var remaining = length;
@@ -970,7 +1006,7 @@ public sealed class YamuxSession : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            YamuxBuffers.Pool.Return(scratch);
         }
     }
 

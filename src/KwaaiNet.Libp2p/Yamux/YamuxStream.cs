@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -184,7 +183,7 @@ public sealed class YamuxStream : Stream
             }
 
             // Header and payload in one pooled buffer: one transport write per frame (one Noise frame below).
-            var frame = ArrayPool<byte>.Shared.Rent(YamuxHeader.Size + chunk);
+            var frame = YamuxBuffers.Pool.Rent(YamuxHeader.Size + chunk);
             new YamuxHeader(YamuxFrameType.Data, YamuxFlags.None, Id, (uint)chunk).TryWrite(frame);
             remaining.Span[..chunk].CopyTo(frame.AsSpan(YamuxHeader.Size));
             remaining = remaining[chunk..];
@@ -331,7 +330,7 @@ public sealed class YamuxStream : Stream
         if (!_received.Writer.TryWrite(new Segment(buffer, length)))
         {
             _session.AddBuffered(-length);
-            ArrayPool<byte>.Shared.Return(buffer);
+            YamuxBuffers.Pool.Return(buffer);
         }
     }
 
@@ -493,7 +492,7 @@ public sealed class YamuxStream : Stream
             _currentOffset += count;
             if (_currentOffset == _currentEnd)
             {
-                ArrayPool<byte>.Shared.Return(_current);
+                YamuxBuffers.Pool.Return(_current);
                 _current = null;
             }
         }
@@ -512,13 +511,13 @@ public sealed class YamuxStream : Stream
         {
             dropped += _currentEnd - _currentOffset;
             _current = null;
-            ArrayPool<byte>.Shared.Return(current);
+            YamuxBuffers.Pool.Return(current);
         }
 
         while (_received.Reader.TryRead(out var segment))
         {
             dropped += segment.Length;
-            ArrayPool<byte>.Shared.Return(segment.Buffer);
+            YamuxBuffers.Pool.Return(segment.Buffer);
         }
 
         _session.AddBuffered(-dropped);
