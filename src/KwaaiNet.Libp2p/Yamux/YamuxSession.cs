@@ -58,7 +58,13 @@ public sealed class YamuxSession : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private readonly CancellationTokenSource _writeAbort = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly byte[] _headerBuffer = new byte[YamuxHeader.Size];
+
+    // Owned by the read loop: bytes read from the transport and not yet parsed, [_rxStart, _rxEnd). Each transport
+    // read asks for a whole buffer, so a Noise frame holding one full data frame (header and payload, 65519 bytes)
+    // is decrypted straight into it, and the buffer itself becomes the stream's received segment: no copy.
+    private byte[] _rx = YamuxBuffers.Pool.Rent(YamuxBuffers.MaxArrayLength);
+    private int _rxStart;
+    private int _rxEnd;
 
     // Under _lock.
     private uint _nextOutboundId;
@@ -683,22 +689,33 @@ public sealed class YamuxSession : IAsyncDisposable
             var token = _closed.Token;
             while (!token.IsCancellationRequested)
             {
-                var read = await _transport.ReadAtLeastAsync(_headerBuffer, YamuxHeader.Size, throwOnEndOfStream: false, token)
-                    .ConfigureAwait(false);
-                if (read == 0)
+                var buffered = _rxEnd - _rxStart;
+                if (buffered < YamuxHeader.Size)
                 {
-                    Terminate("The remote peer closed the connection.", null, null, LogLevel.Debug);
-                    return;
+                    // Move the partial header (under 12 bytes) to the front and fill the rest of the buffer.
+                    _rx.AsSpan(_rxStart, buffered).CopyTo(_rx);
+                    _rxStart = 0;
+                    _rxEnd = buffered;
+                    var read = await _transport.ReadAtLeastAsync(_rx.AsMemory(_rxEnd), YamuxHeader.Size - buffered, throwOnEndOfStream: false, token)
+                        .ConfigureAwait(false);
+                    _rxEnd += read;
+                    buffered += read;
+                    if (read == 0 && buffered == 0)
+                    {
+                        Terminate("The remote peer closed the connection.", null, null, LogLevel.Debug);
+                        return;
+                    }
+
+                    if (buffered < YamuxHeader.Size)
+                    {
+                        ProtocolError(string.Create(CultureInfo.InvariantCulture,
+                            $"The connection ended inside a yamux frame header ({buffered} of {YamuxHeader.Size} bytes)."));
+                        return;
+                    }
                 }
 
-                if (read < YamuxHeader.Size)
-                {
-                    ProtocolError(string.Create(CultureInfo.InvariantCulture,
-                        $"The connection ended inside a yamux frame header ({read} of {YamuxHeader.Size} bytes)."));
-                    return;
-                }
-
-                YamuxHeader.TryRead(_headerBuffer, out var header);
+                YamuxHeader.TryRead(_rx.AsSpan(_rxStart, YamuxHeader.Size), out var header);
+                _rxStart += YamuxHeader.Size;
                 if (!await HandleFrameAsync(header, token).ConfigureAwait(false))
                 {
                     return;
@@ -717,6 +734,10 @@ public sealed class YamuxSession : IAsyncDisposable
         {
             Terminate(string.Create(CultureInfo.InvariantCulture, $"Reading from the transport failed: {ex.Message}"),
                 ex, null, IsClosed ? LogLevel.Debug : LogLevel.Warning);
+        }
+        finally
+        {
+            YamuxBuffers.Pool.Return(_rx);
         }
     }
 
@@ -952,10 +973,28 @@ public sealed class YamuxSession : IAsyncDisposable
                 return false;
             }
 
-            var buffer = YamuxBuffers.Pool.Rent((int)length);
+            var payload = (int)length;
+            var buffered = _rxEnd - _rxStart;
+            if (buffered >= payload && payload >= buffered - payload && payload > SmallFrameSize)
+            {
+                // The payload is all (or most) of what was read: hand the read buffer itself to the stream and carry
+                // the rest (at most the payload's size) over to a fresh one.
+                var segment = _rx;
+                var offset = _rxStart;
+                var next = YamuxBuffers.Pool.Rent(YamuxBuffers.MaxArrayLength);
+                var rest = buffered - payload;
+                segment.AsSpan(offset + payload, rest).CopyTo(next);
+                _rx = next;
+                _rxStart = 0;
+                _rxEnd = rest;
+                stream.Deliver(segment, offset, payload);
+                return true;
+            }
+
+            var buffer = YamuxBuffers.Pool.Rent(payload);
             try
             {
-                await _transport.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
+                await ReadPayloadAsync(buffer.AsMemory(0, payload), cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -964,7 +1003,7 @@ public sealed class YamuxSession : IAsyncDisposable
                 throw;
             }
 
-            stream.Deliver(buffer, (int)length);
+            stream.Deliver(buffer, 0, payload);
             return true;
         }
 
@@ -991,8 +1030,28 @@ public sealed class YamuxSession : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Fills <paramref name="destination"/> with the next payload bytes: the buffered ones first, then the transport's.</summary>
+    private async ValueTask ReadPayloadAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var fromBuffer = Math.Min(destination.Length, _rxEnd - _rxStart);
+        _rx.AsSpan(_rxStart, fromBuffer).CopyTo(destination.Span);
+        _rxStart += fromBuffer;
+        if (fromBuffer < destination.Length)
+        {
+            await _transport.ReadExactlyAsync(destination[fromBuffer..], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async ValueTask DiscardAsync(uint length, CancellationToken cancellationToken)
     {
+        var fromBuffer = (int)Math.Min(length, (uint)(_rxEnd - _rxStart));
+        _rxStart += fromBuffer;
+        length -= (uint)fromBuffer;
+        if (length == 0)
+        {
+            return;
+        }
+
         var scratch = YamuxBuffers.Pool.Rent((int)Math.Min(length, DiscardChunk));
         try
         {

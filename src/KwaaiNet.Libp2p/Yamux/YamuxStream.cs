@@ -325,9 +325,10 @@ public sealed class YamuxStream : Stream
         }
     }
 
-    internal void Deliver(byte[] buffer, int length)
+    /// <summary>Queues <paramref name="length"/> bytes at <paramref name="offset"/> of a pooled buffer, which the stream now owns.</summary>
+    internal void Deliver(byte[] buffer, int offset, int length)
     {
-        if (!_received.Writer.TryWrite(new Segment(buffer, length)))
+        if (!_received.Writer.TryWrite(new Segment(buffer, offset, length)))
         {
             _session.AddBuffered(-length);
             YamuxBuffers.Pool.Return(buffer);
@@ -482,8 +483,8 @@ public sealed class YamuxStream : Stream
                 }
 
                 _current = segment.Buffer;
-                _currentOffset = 0;
-                _currentEnd = segment.Length;
+                _currentOffset = segment.Offset;
+                _currentEnd = segment.Offset + segment.Length;
             }
 
             var count = Math.Min(destination.Length - copied, _currentEnd - _currentOffset);
@@ -636,5 +637,5 @@ public sealed class YamuxStream : Stream
         _sendWaiter = null;
     }
 
-    private readonly record struct Segment(byte[] Buffer, int Length);
+    private readonly record struct Segment(byte[] Buffer, int Offset, int Length);
 }
