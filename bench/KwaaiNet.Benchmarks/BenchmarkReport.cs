@@ -12,8 +12,11 @@ internal static class BenchmarkReport
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
-    public static async Task WriteAsync(string area, bool quick, IReadOnlyList<BenchmarkResult> results, string folder, CancellationToken cancellationToken)
+    /// <summary>Writes the results; <paramref name="verdicts"/> (e.g. a PASS/FAIL line per target) follow the table.</summary>
+    public static async Task WriteAsync(
+        string area, bool quick, IReadOnlyList<BenchmarkResult> results, string folder, CancellationToken cancellationToken, IReadOnlyList<string>? verdicts = null)
     {
+        verdicts ??= [];
         Directory.CreateDirectory(folder);
         var document = new
         {
@@ -22,6 +25,7 @@ internal static class BenchmarkReport
             machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString() },
             measuredAt = DateTimeOffset.UtcNow,
             results = results.Select(static r => new { r.Name, r.Unit, r.Samples, r.Median, r.BaselineName, r.BaselineSamples, r.BaselineMedian, r.Ratio }),
+            verdicts,
         };
         await File.WriteAllTextAsync(Path.Combine(folder, area + ".json"), JsonSerializer.Serialize(document, Json), cancellationToken);
 
@@ -36,6 +40,15 @@ internal static class BenchmarkReport
         foreach (var r in results)
         {
             md.AppendLine(c, $"| {r.Name} | {r.Median:0.###} {r.Unit} | {r.Samples.Count} | {r.BaselineName} | {r.BaselineMedian:0.###} {r.Unit} | {r.Ratio:0.00}x |");
+        }
+
+        if (verdicts.Count > 0)
+        {
+            md.AppendLine();
+            foreach (var verdict in verdicts)
+            {
+                md.AppendLine(c, $"- {verdict}");
+            }
         }
 
         await File.WriteAllTextAsync(Path.Combine(folder, area + ".md"), md.ToString(), cancellationToken);

@@ -260,6 +260,54 @@ public sealed class NoiseStream : Stream
         }
     }
 
+    /// <summary>
+    /// Writes several buffers, each sealed into frames of its own (a buffer of at most
+    /// <see cref="NoiseTransportCipher.MaxPlaintextLength"/> bytes is exactly one frame), with one transport write
+    /// for all of them. The yamux write loop hands over the frames queued together this way: one Noise frame per
+    /// yamux frame, one socket write per batch, and no copy into a joint plaintext buffer first.
+    /// </summary>
+    /// <param name="pieces">The buffers in order; together at most about <see cref="MaxFramesPerWrite"/> frames,
+    /// which the caller bounds (the sealed bytes go into one pooled buffer).</param>
+    /// <param name="cancellationToken">Cancels the transport write.</param>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask WriteFramesAsync(IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken cancellationToken)
+    {
+        EnterWrite();
+        try
+        {
+            var total = 0;
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                total = checked(total + NoiseTransportCipher.GetFramedLength(pieces[i].Length));
+            }
+
+            var sealedBuffer = ArrayPool<byte>.Shared.Rent(total);
+            try
+            {
+                var length = 0;
+                for (var i = 0; i < pieces.Count; i++)
+                {
+                    length += _sender.SealFrames(pieces[i].Span, sealedBuffer.AsSpan(length));
+                }
+
+                await _transport.WriteAsync(sealedBuffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(sealedBuffer);
+            }
+        }
+        catch (Exception ex)
+        {
+            _writeError ??= ex.Message;
+            throw;
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+    }
+
     /// <summary>Does nothing: every write reaches the transport before it completes.</summary>
     public override void Flush()
     {

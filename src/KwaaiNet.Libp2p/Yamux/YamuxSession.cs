@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using KwaaiNet.Libp2p.Noise;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -40,6 +40,10 @@ public sealed class YamuxSession : IAsyncDisposable
     private const int BatchSize = 16 * 1024;
     private const int DiscardChunk = 64 * 1024;
 
+    // Frames (or batches of small frames) gathered into one transport write: NoiseStream.MaxFramesPerWrite full
+    // data frames, under 1 MiB.
+    private const int MaxPiecesPerWrite = NoiseStream.MaxFramesPerWrite;
+
     private readonly Stream _transport;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
@@ -54,7 +58,13 @@ public sealed class YamuxSession : IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private readonly CancellationTokenSource _writeAbort = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly byte[] _headerBuffer = new byte[YamuxHeader.Size];
+
+    // Owned by the read loop: bytes read from the transport and not yet parsed, [_rxStart, _rxEnd). Each transport
+    // read asks for a whole buffer, so a Noise frame holding one full data frame (header and payload, 65519 bytes)
+    // is decrypted straight into it, and the buffer itself becomes the stream's received segment: no copy.
+    private byte[] _rx = YamuxBuffers.Pool.Rent(YamuxBuffers.MaxArrayLength);
+    private int _rxStart;
+    private int _rxEnd;
 
     // Under _lock.
     private uint _nextOutboundId;
@@ -405,7 +415,7 @@ public sealed class YamuxSession : IAsyncDisposable
 
     private static byte[] BuildControlFrame(YamuxFrameType type, YamuxFlags flags, uint streamId, uint length)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(YamuxHeader.Size);
+        var buffer = YamuxBuffers.Pool.Rent(YamuxHeader.Size);
         new YamuxHeader(type, flags, streamId, length).TryWrite(buffer);
         return buffer;
     }
@@ -434,7 +444,7 @@ public sealed class YamuxSession : IAsyncDisposable
             return true;
         }
 
-        ArrayPool<byte>.Shared.Return(frame.Buffer);
+        YamuxBuffers.Pool.Return(frame.Buffer);
         return false;
     }
 
@@ -524,12 +534,25 @@ public sealed class YamuxSession : IAsyncDisposable
     private void ProtocolError(string reason) =>
         Terminate(reason, new Libp2pProtocolException(reason), YamuxGoAwayCode.ProtocolError, LogLevel.Warning);
 
+    /// <summary>
+    /// The only writer of the transport. Frames queued together leave together: small frames are copied into one
+    /// batch buffer, and data frames are passed as they are; the pieces (at most <see cref="MaxPiecesPerWrite"/>)
+    /// then go out in one transport write. Over Noise that is one Noise frame per piece and one socket write per
+    /// batch (<see cref="NoiseStream.WriteFramesAsync"/>), instead of a socket write per 64 KiB frame.
+    /// </summary>
     private async Task WriteLoopAsync()
     {
         var reader = _outgoing.Reader;
-        var batch = ArrayPool<byte>.Shared.Rent(BatchSize);
+        var noise = _transport as NoiseStream;
+        var batch = YamuxBuffers.Pool.Rent(BatchSize);
         var batchLength = 0;
-        var batchWritten = new List<TaskCompletionSource>();
+
+        // The batch's place in pieces, or -1 while no small frame is pending. Small frames join the batch only while
+        // it is the last piece, so that frames stay in queue order.
+        var batchIndex = -1;
+        var pieces = new List<ReadOnlyMemory<byte>>(MaxPiecesPerWrite);
+        var dataBuffers = new List<byte[]>(MaxPiecesPerWrite);
+        var pendingWritten = new List<TaskCompletionSource>();
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -541,49 +564,44 @@ public sealed class YamuxSession : IAsyncDisposable
                         Interlocked.Decrement(ref frame.Kind == FrameKind.Pong ? ref _queuedPongs : ref _queuedControlFrames);
                     }
 
+                    if (frame.Written is not null)
+                    {
+                        pendingWritten.Add(frame.Written);
+                    }
+
                     if (frame.Length <= SmallFrameSize)
                     {
-                        if (batchLength + frame.Length > batch.Length)
+                        if ((batchIndex >= 0 && batchIndex != pieces.Count - 1) || batchLength + frame.Length > batch.Length)
                         {
-                            await FlushBatchAsync().ConfigureAwait(false);
+                            await FlushAsync().ConfigureAwait(false);
+                        }
+
+                        if (batchIndex < 0)
+                        {
+                            batchIndex = pieces.Count;
+                            pieces.Add(default);
                         }
 
                         frame.Buffer.AsSpan(0, frame.Length).CopyTo(batch.AsSpan(batchLength));
                         batchLength += frame.Length;
-                        ArrayPool<byte>.Shared.Return(frame.Buffer);
-                        if (frame.Written is not null)
-                        {
-                            batchWritten.Add(frame.Written);
-                        }
-
-                        continue;
+                        pieces[batchIndex] = batch.AsMemory(0, batchLength);
+                        YamuxBuffers.Pool.Return(frame.Buffer);
                     }
-
-                    if (batchLength > 0)
+                    else
                     {
-                        await FlushBatchAsync().ConfigureAwait(false);
+                        pieces.Add(frame.Buffer.AsMemory(0, frame.Length));
+                        dataBuffers.Add(frame.Buffer);
                     }
 
-                    try
+                    if (pieces.Count >= MaxPiecesPerWrite)
                     {
-                        await _transport.WriteAsync(frame.Buffer.AsMemory(0, frame.Length), _writeAbort.Token).ConfigureAwait(false);
+                        await FlushAsync().ConfigureAwait(false);
                     }
-                    catch (Exception ex)
-                    {
-                        frame.Written?.TrySetException(ex);
-                        throw;
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(frame.Buffer);
-                    }
-
-                    frame.Written?.TrySetResult();
                 }
 
-                if (batchLength > 0)
+                if (pieces.Count > 0)
                 {
-                    await FlushBatchAsync().ConfigureAwait(false);
+                    await FlushAsync().ConfigureAwait(false);
                 }
 
                 await _transport.FlushAsync(_writeAbort.Token).ConfigureAwait(false);
@@ -593,33 +611,57 @@ public sealed class YamuxSession : IAsyncDisposable
         {
             Terminate(WriteFailureReason(ex), ex, null, LogLevel.Warning);
             var closedError = ClosedException();
-            foreach (var written in batchWritten)
+            foreach (var written in pendingWritten)
             {
                 written.TrySetException(closedError);
             }
 
             while (reader.TryRead(out var frame))
             {
-                ArrayPool<byte>.Shared.Return(frame.Buffer);
+                YamuxBuffers.Pool.Return(frame.Buffer);
                 frame.Written?.TrySetException(closedError);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(batch);
+            foreach (var buffer in dataBuffers)
+            {
+                YamuxBuffers.Pool.Return(buffer);
+            }
+
+            YamuxBuffers.Pool.Return(batch);
             await CloseTransportAsync().ConfigureAwait(false);
         }
 
-        async ValueTask FlushBatchAsync()
+        async ValueTask FlushAsync()
         {
-            await _transport.WriteAsync(batch.AsMemory(0, batchLength), _writeAbort.Token).ConfigureAwait(false);
+            if (noise is not null)
+            {
+                await noise.WriteFramesAsync(pieces, _writeAbort.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                foreach (var piece in pieces)
+                {
+                    await _transport.WriteAsync(piece, _writeAbort.Token).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var buffer in dataBuffers)
+            {
+                YamuxBuffers.Pool.Return(buffer);
+            }
+
+            dataBuffers.Clear();
+            pieces.Clear();
             batchLength = 0;
-            foreach (var written in batchWritten)
+            batchIndex = -1;
+            foreach (var written in pendingWritten)
             {
                 written.TrySetResult();
             }
 
-            batchWritten.Clear();
+            pendingWritten.Clear();
         }
     }
 
@@ -647,22 +689,33 @@ public sealed class YamuxSession : IAsyncDisposable
             var token = _closed.Token;
             while (!token.IsCancellationRequested)
             {
-                var read = await _transport.ReadAtLeastAsync(_headerBuffer, YamuxHeader.Size, throwOnEndOfStream: false, token)
-                    .ConfigureAwait(false);
-                if (read == 0)
+                var buffered = _rxEnd - _rxStart;
+                if (buffered < YamuxHeader.Size)
                 {
-                    Terminate("The remote peer closed the connection.", null, null, LogLevel.Debug);
-                    return;
+                    // Move the partial header (under 12 bytes) to the front and fill the rest of the buffer.
+                    _rx.AsSpan(_rxStart, buffered).CopyTo(_rx);
+                    _rxStart = 0;
+                    _rxEnd = buffered;
+                    var read = await _transport.ReadAtLeastAsync(_rx.AsMemory(_rxEnd), YamuxHeader.Size - buffered, throwOnEndOfStream: false, token)
+                        .ConfigureAwait(false);
+                    _rxEnd += read;
+                    buffered += read;
+                    if (read == 0 && buffered == 0)
+                    {
+                        Terminate("The remote peer closed the connection.", null, null, LogLevel.Debug);
+                        return;
+                    }
+
+                    if (buffered < YamuxHeader.Size)
+                    {
+                        ProtocolError(string.Create(CultureInfo.InvariantCulture,
+                            $"The connection ended inside a yamux frame header ({buffered} of {YamuxHeader.Size} bytes)."));
+                        return;
+                    }
                 }
 
-                if (read < YamuxHeader.Size)
-                {
-                    ProtocolError(string.Create(CultureInfo.InvariantCulture,
-                        $"The connection ended inside a yamux frame header ({read} of {YamuxHeader.Size} bytes)."));
-                    return;
-                }
-
-                YamuxHeader.TryRead(_headerBuffer, out var header);
+                YamuxHeader.TryRead(_rx.AsSpan(_rxStart, YamuxHeader.Size), out var header);
+                _rxStart += YamuxHeader.Size;
                 if (!await HandleFrameAsync(header, token).ConfigureAwait(false))
                 {
                     return;
@@ -681,6 +734,10 @@ public sealed class YamuxSession : IAsyncDisposable
         {
             Terminate(string.Create(CultureInfo.InvariantCulture, $"Reading from the transport failed: {ex.Message}"),
                 ex, null, IsClosed ? LogLevel.Debug : LogLevel.Warning);
+        }
+        finally
+        {
+            YamuxBuffers.Pool.Return(_rx);
         }
     }
 
@@ -916,19 +973,37 @@ public sealed class YamuxSession : IAsyncDisposable
                 return false;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+            var payload = (int)length;
+            var buffered = _rxEnd - _rxStart;
+            if (buffered >= payload && payload >= buffered - payload && payload > SmallFrameSize)
+            {
+                // The payload is all (or most) of what was read: hand the read buffer itself to the stream and carry
+                // the rest (at most the payload's size) over to a fresh one.
+                var segment = _rx;
+                var offset = _rxStart;
+                var next = YamuxBuffers.Pool.Rent(YamuxBuffers.MaxArrayLength);
+                var rest = buffered - payload;
+                segment.AsSpan(offset + payload, rest).CopyTo(next);
+                _rx = next;
+                _rxStart = 0;
+                _rxEnd = rest;
+                stream.Deliver(segment, offset, payload);
+                return true;
+            }
+
+            var buffer = YamuxBuffers.Pool.Rent(payload);
             try
             {
-                await _transport.ReadExactlyAsync(buffer.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
+                await ReadPayloadAsync(buffer.AsMemory(0, payload), cancellationToken).ConfigureAwait(false);
             }
             catch
             {
                 AddBuffered(-(long)length);
-                ArrayPool<byte>.Shared.Return(buffer);
+                YamuxBuffers.Pool.Return(buffer);
                 throw;
             }
 
-            stream.Deliver(buffer, (int)length);
+            stream.Deliver(buffer, 0, payload);
             return true;
         }
 
@@ -955,9 +1030,29 @@ public sealed class YamuxSession : IAsyncDisposable
         return true;
     }
 
+    /// <summary>Fills <paramref name="destination"/> with the next payload bytes: the buffered ones first, then the transport's.</summary>
+    private async ValueTask ReadPayloadAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var fromBuffer = Math.Min(destination.Length, _rxEnd - _rxStart);
+        _rx.AsSpan(_rxStart, fromBuffer).CopyTo(destination.Span);
+        _rxStart += fromBuffer;
+        if (fromBuffer < destination.Length)
+        {
+            await _transport.ReadExactlyAsync(destination[fromBuffer..], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async ValueTask DiscardAsync(uint length, CancellationToken cancellationToken)
     {
-        var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, DiscardChunk));
+        var fromBuffer = (int)Math.Min(length, (uint)(_rxEnd - _rxStart));
+        _rxStart += fromBuffer;
+        length -= (uint)fromBuffer;
+        if (length == 0)
+        {
+            return;
+        }
+
+        var scratch = YamuxBuffers.Pool.Rent((int)Math.Min(length, DiscardChunk));
         try
         {
             var remaining = length;
@@ -970,7 +1065,7 @@ public sealed class YamuxSession : IAsyncDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(scratch);
+            YamuxBuffers.Pool.Return(scratch);
         }
     }
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -184,7 +183,7 @@ public sealed class YamuxStream : Stream
             }
 
             // Header and payload in one pooled buffer: one transport write per frame (one Noise frame below).
-            var frame = ArrayPool<byte>.Shared.Rent(YamuxHeader.Size + chunk);
+            var frame = YamuxBuffers.Pool.Rent(YamuxHeader.Size + chunk);
             new YamuxHeader(YamuxFrameType.Data, YamuxFlags.None, Id, (uint)chunk).TryWrite(frame);
             remaining.Span[..chunk].CopyTo(frame.AsSpan(YamuxHeader.Size));
             remaining = remaining[chunk..];
@@ -326,12 +325,13 @@ public sealed class YamuxStream : Stream
         }
     }
 
-    internal void Deliver(byte[] buffer, int length)
+    /// <summary>Queues <paramref name="length"/> bytes at <paramref name="offset"/> of a pooled buffer, which the stream now owns.</summary>
+    internal void Deliver(byte[] buffer, int offset, int length)
     {
-        if (!_received.Writer.TryWrite(new Segment(buffer, length)))
+        if (!_received.Writer.TryWrite(new Segment(buffer, offset, length)))
         {
             _session.AddBuffered(-length);
-            ArrayPool<byte>.Shared.Return(buffer);
+            YamuxBuffers.Pool.Return(buffer);
         }
     }
 
@@ -483,8 +483,8 @@ public sealed class YamuxStream : Stream
                 }
 
                 _current = segment.Buffer;
-                _currentOffset = 0;
-                _currentEnd = segment.Length;
+                _currentOffset = segment.Offset;
+                _currentEnd = segment.Offset + segment.Length;
             }
 
             var count = Math.Min(destination.Length - copied, _currentEnd - _currentOffset);
@@ -493,7 +493,7 @@ public sealed class YamuxStream : Stream
             _currentOffset += count;
             if (_currentOffset == _currentEnd)
             {
-                ArrayPool<byte>.Shared.Return(_current);
+                YamuxBuffers.Pool.Return(_current);
                 _current = null;
             }
         }
@@ -512,13 +512,13 @@ public sealed class YamuxStream : Stream
         {
             dropped += _currentEnd - _currentOffset;
             _current = null;
-            ArrayPool<byte>.Shared.Return(current);
+            YamuxBuffers.Pool.Return(current);
         }
 
         while (_received.Reader.TryRead(out var segment))
         {
             dropped += segment.Length;
-            ArrayPool<byte>.Shared.Return(segment.Buffer);
+            YamuxBuffers.Pool.Return(segment.Buffer);
         }
 
         _session.AddBuffered(-dropped);
@@ -637,5 +637,5 @@ public sealed class YamuxStream : Stream
         _sendWaiter = null;
     }
 
-    private readonly record struct Segment(byte[] Buffer, int Length);
+    private readonly record struct Segment(byte[] Buffer, int Offset, int Length);
 }

@@ -290,6 +290,33 @@ public sealed class YamuxWireTests
     }
 
     [Fact]
+    public async Task Frames_SplitAndCoalescedAnyhow_PayloadArrivesIntact()
+    {
+        using var timeout = Timeout();
+        var ct = timeout.Token;
+        await using var sockets = await LoopbackSockets.CreateAsync(ct);
+        await using var session = YamuxSession.Start(sockets.Server, isInitiator: false, NoKeepAlive());
+        var big = Data(60_000, 1);
+        var small = Data(3, 2);
+        var split = Data(30_000, 3);
+
+        // One write: the SYN, a large frame followed by a small one (a buffer handed over with bytes behind it),
+        // the small frame, and the first half of a frame whose rest comes later, then a header split in two.
+        var first = Frame(1, 0x1, 1, 0).Concat(Frame(0, 0, 1, (uint)big.Length, big)).Concat(Frame(0, 0, 1, (uint)small.Length, small))
+            .Concat(Frame(0, 0, 1, (uint)split.Length, split).Take(12 + 15_000)).ToArray();
+        await sockets.Client.WriteAsync(first, ct);
+        var stream = await session.AcceptStreamAsync(ct);
+        await sockets.Client.WriteAsync(split.AsMemory(15_000), ct);
+        var fin = Frame(1, 0x4, 1, 0);
+        await sockets.Client.WriteAsync(fin.AsMemory(0, 5), ct);
+        await Task.Delay(20, ct);
+        await sockets.Client.WriteAsync(fin.AsMemory(5), ct);
+
+        var received = await ReadAllAsync(stream, ct);
+        Assert.Equal(big.Concat(small).Concat(split).ToArray(), received);
+    }
+
+    [Fact]
     public async Task PeerClosesConnection_CleanlyBetweenFrames_SessionEndsWithoutError()
     {
         using var timeout = Timeout();
