@@ -537,24 +537,36 @@ public sealed class InteropTests
     /// <summary>js's listen address without /p2p, as identify and kad carry it.</summary>
     private static Multiaddr ListenAddress(JsPeer js) => Multiaddr.Parse(js.Addrs[0]).WithoutPeerId();
 
-    /// <summary>Repeats a kad command that may time out on a loaded machine, within 60 s.</summary>
-    private static async Task<JsonElement> RetryAsync(Func<CancellationToken, Task<JsonElement>> command, CancellationToken ct) =>
-        await Poll.UntilAsync(
-            async token =>
+    /// <summary>
+    /// Repeats a kad command that may fail on a loaded machine (a lookup's query timing out) for up to 40 s; then
+    /// fails with the last error.
+    /// </summary>
+    private static async Task<JsonElement> RetryAsync(Func<CancellationToken, Task<JsonElement>> command, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(40));
+        string? lastError = null;
+        try
+        {
+            while (true)
             {
                 try
                 {
-                    return (JsonElement?)await command(token);
+                    return await command(deadline.Token);
                 }
-                catch (JsPeerCommandException)
+                catch (JsPeerCommandException ex)
                 {
-                    return null;
+                    lastError = ex.Error;
                 }
-            },
-            static reply => reply is not null,
-            TimeSpan.FromSeconds(60),
-            TimeSpan.FromMilliseconds(200),
-            ct) ?? default;
+
+                await Task.Delay(200, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException("The kad command kept failing for 40 s; the last error: " + (lastError ?? "none"), ex);
+        }
+    }
 
     private static async Task<JsonElement> WaitForEventAsync(JsPeer peer, string name, CancellationToken ct)
     {
