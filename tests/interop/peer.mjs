@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
@@ -870,7 +870,7 @@ async function main () {
       ? await generateKeyPairFromSeed('Ed25519', fromHex(options.seed, '--seed'))
       : await generateKeyPair('Ed25519')
 
-  const services = { identify: identify(), ping: ping() }
+  const services = { identify: identify(), identifyPush: identifyPush(), ping: ping() }
   if (options.kad) {
     // Server mode and the passthrough mapper: by default kad would stay a client and drop loopback addresses,
     // which are all the tests have (research §3.2).

@@ -88,6 +88,23 @@ public sealed class InteropTests
     }
 
     [Fact]
+    public async Task IdentifyPush_JsLearnsAProtocolWeAddLater()
+    {
+        using var cts = Timeout(30);
+        var ct = cts.Token;
+        await using var js = await JsPeer.StartAsync(null, ct);
+        await using var ours = await StartNodeAsync(ct);
+        await ConnectAsync(ours, js, weDial: true, ct);
+        await js.SendAsync("peerInfo", new { peerId = ours.PeerId.ToString(), waitForProtocol = KadDht.ProtocolId }, ct);
+
+        ours.Unary.AddHandler("kwaainet.test.rpc_added_later", static (_, _) => Task.FromResult(UnaryResult.Ok(Array.Empty<byte>())));
+
+        // Only a push can tell js: it does not identify an open connection again.
+        var info = await js.SendAsync("peerInfo", new { peerId = ours.PeerId.ToString(), waitForProtocol = "kwaainet.test.rpc_added_later" }, ct);
+        Assert.Contains(info.GetProperty("protocols").EnumerateArray(), p => p.GetString() == "kwaainet.test.rpc_added_later");
+    }
+
+    [Fact]
     public async Task YamuxPing_JsAnswersOurs()
     {
         using var cts = Timeout(30);
