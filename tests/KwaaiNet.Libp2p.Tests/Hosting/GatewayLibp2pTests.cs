@@ -227,8 +227,6 @@ public sealed class GatewayLibp2pTests
 
     private static CancellationToken Token()
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        source.CancelAfter(TimeSpan.FromSeconds(60));
-        return source.Token;
+        return TestTimeout.Start(TimeSpan.FromSeconds(60)).Token;
     }
 }

@@ -594,9 +594,7 @@ public sealed class InteropTests
 
     private static CancellationTokenSource Timeout(int seconds)
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        source.CancelAfter(TimeSpan.FromSeconds(seconds));
-        return source;
+        return TestTimeout.Start(TimeSpan.FromSeconds(seconds));
     }
 
     private static byte[] ProtoField(int field, byte[] value) =>

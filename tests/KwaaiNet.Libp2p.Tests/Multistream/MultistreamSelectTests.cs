@@ -184,8 +184,6 @@ public sealed class MultistreamSelectTests
 
     private static CancellationToken Token()
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        source.CancelAfter(Timeout);
-        return source.Token;
+        return TestTimeout.Start(Timeout).Token;
     }
 }

@@ -310,8 +310,6 @@ public sealed class HostTests
 
     private static CancellationToken Token()
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        source.CancelAfter(TimeSpan.FromSeconds(30));
-        return source.Token;
+        return TestTimeout.Start().Token;
     }
 }

@@ -26,9 +26,7 @@ internal static class NoiseTestPeers
     /// <summary>The test's token, cancelled after 30 seconds so that a bug cannot hang the run.</summary>
     public static CancellationTokenSource Timeout()
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        source.CancelAfter(TimeSpan.FromSeconds(30));
-        return source;
+        return TestTimeout.Start();
     }
 
     /// <summary>Runs both sides of the handshake over the pair.</summary>

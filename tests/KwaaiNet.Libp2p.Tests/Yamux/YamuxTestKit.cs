@@ -17,9 +17,7 @@ internal static class YamuxTestKit
 
     public static CancellationTokenSource Timeout()
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        source.CancelAfter(Guard);
-        return source;
+        return TestTimeout.Start(Guard);
     }
 
     /// <summary>A frame built by hand from the spec layout (research §2.6), independent of the library's codec.</summary>
