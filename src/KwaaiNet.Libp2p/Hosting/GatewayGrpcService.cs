@@ -101,21 +101,41 @@ internal sealed class GatewayGrpcService(NodeIdentityProvider identity, Libp2pNo
         }
 
         await using var stream = await CallAsync(() => node.Host.OpenStreamAsync(peer, [.. open.Protocols], cancellationToken)).ConfigureAwait(false);
-        var toPeer = PumpToPeerAsync(requestStream, stream, cancellationToken);
-        var buffer = new byte[StreamChunk];
-        while (true)
+        using var pumpStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var toPeer = PumpToPeerAsync(requestStream, stream, pumpStop.Token);
+        try
         {
-            var read = await stream.Stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            var buffer = new byte[StreamChunk];
+            while (true)
             {
-                await responseStream.WriteAsync(new StreamFrame { Close = new StreamClose() }, cancellationToken).ConfigureAwait(false);
-                break;
+                var read = await stream.Stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    await responseStream.WriteAsync(new StreamFrame { Close = new StreamClose() }, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+
+                await responseStream.WriteAsync(new StreamFrame { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
             }
 
-            await responseStream.WriteAsync(new StreamFrame { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+            await toPeer.ConfigureAwait(false);
         }
+        catch (IOException ex)
+        {
+            // The peer reset the stream or the connection dropped: say so rather than failing with Unknown, after
+            // the request pump has stopped reading (a call must not end while its body is being read).
+            stream.Reset();
+            await pumpStop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await toPeer.ConfigureAwait(false);
+            }
+            catch (Exception pumpError) when (pumpError is OperationCanceledException or IOException)
+            {
+            }
 
-        await toPeer.ConfigureAwait(false);
+            throw new RpcException(new Status(StatusCode.Unavailable, "The stream to " + peer + " ended: " + ex.Message));
+        }
     }
 
     private static async Task PumpToPeerAsync(IAsyncStreamReader<StreamFrame> requests, PeerStream stream, CancellationToken cancellationToken)

@@ -93,6 +93,34 @@ public sealed class GatewayLibp2pTests
         Assert.Equal(payload, echoed.ToArray());
     }
 
+    [Fact]
+    public async Task OpenStream_PeerResetsTheStream_IsUnavailableNamingThePeer()
+    {
+        var ct = Token();
+        await using var gateway = await StartGatewayAsync(null, ct);
+        await using var peer = await TestNode.StartAsync(cancellationToken: ct);
+        peer.Host.Protocols.Add("/kwaainet/reset/1.0.0", static async (stream, token) =>
+        {
+            await stream.Stream.ReadExactlyAsync(new byte[1], token);
+            stream.Reset();
+        });
+        var client = Client(gateway);
+        await client.ConnectAsync(new ConnectRequest { Addrs = { peer.Address.ToString() } }, cancellationToken: ct);
+
+        using var call = client.OpenStream(cancellationToken: ct);
+        await call.RequestStream.WriteAsync(new StreamFrame { Open = new StreamOpen { PeerId = peer.PeerId.ToString(), Protocols = { "/kwaainet/reset/1.0.0" } } }, ct);
+        await call.RequestStream.WriteAsync(new StreamFrame { Data = ByteString.CopyFromUtf8("x") }, ct);
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var _ in call.ResponseStream.ReadAllAsync(ct))
+            {
+            }
+        });
+
+        Assert.True(error.StatusCode == StatusCode.Unavailable, error.Status.ToString());
+        Assert.Contains(peer.PeerId.ToString(), error.Status.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("not-a-peer-id", StatusCode.InvalidArgument)]
     [InlineData("12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq", StatusCode.Unavailable)]
