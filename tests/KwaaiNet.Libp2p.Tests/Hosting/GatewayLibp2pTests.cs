@@ -10,6 +10,7 @@ using KwaaiNet.Libp2p.Multiformats;
 using KwaaiNet.Libp2p.Protocols;
 using KwaaiNet.Libp2p.Tests.Network;
 using KwaaiNet.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace KwaaiNet.Libp2p.Tests.Hosting;
 
@@ -17,6 +18,10 @@ namespace KwaaiNet.Libp2p.Tests.Hosting;
 public sealed class GatewayLibp2pTests
 {
     private const string Echo = "/kwaainet/echo/1.0.0";
+
+    /// <summary>The bootstrap dialer's event ids (src/KwaaiNet.Libp2p/GatewayLog.cs).</summary>
+    private const int BootstrapUnreachable = 3504;
+    private const int BootstrapStillUnreachable = 3505;
 
     [Fact]
     public async Task Identity_ListsTheListenAddressesWithPeerId()
@@ -235,6 +240,35 @@ public sealed class GatewayLibp2pTests
         await peer.Host.ConnectAsync(Multiaddr.Parse(identity.ListenAddrs[0]), ct);
 
         Assert.True(await PingService.PingAsync(peer.Host, PeerId.Parse(identity.PeerId), ct) > TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task UnreachableBootstrapPeer_IsLoggedOnce_ThenRetriedQuietly()
+    {
+        var ct = Token();
+        var bootstrap = $"/ip4/127.0.0.1/tcp/{FreeTcpPort.Next()}/p2p/{NodeIdentity.GenerateEd25519().PeerId}";
+        var logs = new LogCapture();
+        await using var gateway = await ModuleHost.StartAsync(
+            b =>
+            {
+                b.AddP2PGateway();
+                b.Logging.AddProvider(logs);
+            },
+            static a => a.MapP2PGateway(),
+            new Dictionary<string, string?>
+            {
+                ["KwaaiNet:Node:initial_peers:0"] = bootstrap,
+                ["Logging:LogLevel:KwaaiNet.Libp2p.Hosting.BootstrapDialer"] = "Debug",
+            },
+            ct);
+
+        // The first retry comes after about a second and the second after two more.
+        await Poll.UntilAsync(() => logs.Count(BootstrapStillUnreachable) >= 2, ct, TimeSpan.FromSeconds(20));
+
+        var warning = Assert.Single(logs.Entries, e => e.EventId == BootstrapUnreachable);
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains(bootstrap, warning.Message, StringComparison.Ordinal);
+        Assert.Contains("the node keeps serving", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
