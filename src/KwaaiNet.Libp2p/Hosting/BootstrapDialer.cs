@@ -55,6 +55,7 @@ internal sealed class BootstrapDialer : IAsyncDisposable
         _logger.BootstrapStarted(valid.Count);
         foreach (var address in valid)
         {
+            _host.Protect(address.PeerId!);
             _loops.Add(KeepConnectedAsync(address));
         }
     }

@@ -33,6 +33,7 @@ public sealed class Libp2pHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Connection, byte> _connections = new();
     private readonly ConcurrentDictionary<PeerId, Connection> _byPeer = new();
+    private readonly ConcurrentDictionary<PeerId, byte> _protected = new();
     private readonly ConcurrentDictionary<string, Task<Connection>> _dials = new(StringComparer.Ordinal);
     private readonly List<Socket> _listeners = [];
     private readonly ConcurrentDictionary<Task, byte> _background = new();
@@ -131,6 +132,23 @@ public sealed class Libp2pHost : IAsyncDisposable
 
         Track(ReapIdleConnectionsAsync());
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Keeps connections to <paramref name="peer"/> open while idle (bootstrap peers): the idle timeout does not close
+    /// them, so the node does not hang up and redial them every few minutes.
+    /// </summary>
+    public void Protect(PeerId peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        _protected.TryAdd(peer, 0);
+    }
+
+    /// <summary>Lets the idle timeout close connections to <paramref name="peer"/> again.</summary>
+    public void Unprotect(PeerId peer)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        _protected.TryRemove(peer, out _);
     }
 
     /// <summary>The open connection to <paramref name="peer"/>, if any.</summary>
@@ -517,7 +535,7 @@ public sealed class Libp2pHost : IAsyncDisposable
                 await Task.Delay(period, _time, _stopping.Token).ConfigureAwait(false);
                 foreach (var connection in _connections.Keys)
                 {
-                    if (connection.IdleFor >= _options.IdleTimeout)
+                    if (connection.IdleFor >= _options.IdleTimeout && !_protected.ContainsKey(connection.RemotePeer))
                     {
                         _logger.ConnectionIdle(connection.RemotePeer, _options.IdleTimeout.TotalSeconds);
                         await connection.DisposeAsync().ConfigureAwait(false);

@@ -277,6 +277,25 @@ public sealed class HostTests
     }
 
     [Fact]
+    public async Task ProtectedConnections_OutliveTheIdleTimeout()
+    {
+        var ct = Token();
+        await using var a = await TestNode.StartAsync(o => o.IdleTimeout = TimeSpan.FromMilliseconds(400), cancellationToken: ct);
+        await using var b = await TestNode.StartAsync(cancellationToken: ct);
+        await using var c = await TestNode.StartAsync(cancellationToken: ct);
+        a.Host.Protect(b.PeerId);
+        var kept = await a.Host.ConnectAsync(b.Address, ct);
+        var idle = await a.Host.ConnectAsync(c.Address, ct);
+
+        // The unprotected connection closing shows the reaper has run over both.
+        await idle.Completion.WaitAsync(ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+
+        Assert.False(kept.IsClosed);
+        Assert.Same(kept, a.Host.FindConnection(b.PeerId));
+    }
+
+    [Fact]
     public async Task InboundConnectionsOverTheLimit_AreRefused()
     {
         var ct = Token();
