@@ -17,9 +17,6 @@ namespace KwaaiNet.Libp2p.Hosting;
 /// <summary>The gateway's internal gRPC API: services reach remote peers through the node's one libp2p host.</summary>
 internal sealed class GatewayGrpcService(NodeIdentityProvider identity, Libp2pNode node, IOptions<NodeOptions> options) : Gateway.GatewayBase
 {
-    /// <summary>Largest data frame relayed in one gRPC message on a stream.</summary>
-    private const int StreamChunk = 64 * 1024;
-
     private readonly NodeOptions _options = options.Value;
 
     public override Task<IdentityResponse> Identity(IdentityRequest request, ServerCallContext context)
@@ -102,22 +99,16 @@ internal sealed class GatewayGrpcService(NodeIdentityProvider identity, Libp2pNo
 
         await using var stream = await CallAsync(() => node.Host.OpenStreamAsync(peer, [.. open.Protocols], cancellationToken)).ConfigureAwait(false);
         using var pumpStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var toPeer = PumpToPeerAsync(requestStream, stream, pumpStop.Token);
+        var toPeer = StreamRelay.CopyFromFramesAsync(
+            requestStream,
+            stream,
+            static f => f.FrameCase == StreamFrame.FrameOneofCase.Data ? f.Data : null,
+            static f => f.FrameCase == StreamFrame.FrameOneofCase.Close,
+            pumpStop.Token);
         try
         {
-            var buffer = new byte[StreamChunk];
-            while (true)
-            {
-                var read = await stream.Stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    await responseStream.WriteAsync(new StreamFrame { Close = new StreamClose() }, cancellationToken).ConfigureAwait(false);
-                    break;
-                }
-
-                await responseStream.WriteAsync(new StreamFrame { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
-            }
-
+            await StreamRelay.CopyToFramesAsync(
+                stream.Stream, responseStream, static d => new StreamFrame { Data = d }, new StreamFrame { Close = new StreamClose() }, cancellationToken).ConfigureAwait(false);
             await toPeer.ConfigureAwait(false);
         }
         catch (IOException ex)
@@ -136,24 +127,6 @@ internal sealed class GatewayGrpcService(NodeIdentityProvider identity, Libp2pNo
 
             throw new RpcException(new Status(StatusCode.Unavailable, "The stream to " + peer + " ended: " + ex.Message));
         }
-    }
-
-    private static async Task PumpToPeerAsync(IAsyncStreamReader<StreamFrame> requests, PeerStream stream, CancellationToken cancellationToken)
-    {
-        while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
-        {
-            var frame = requests.Current;
-            if (frame.FrameCase == StreamFrame.FrameOneofCase.Data)
-            {
-                await stream.Stream.WriteAsync(frame.Data.Memory, cancellationToken).ConfigureAwait(false);
-            }
-            else if (frame.FrameCase == StreamFrame.FrameOneofCase.Close)
-            {
-                break;
-            }
-        }
-
-        await stream.CompleteWritesAsync().ConfigureAwait(false);
     }
 
     private static PeerId ParsePeer(string text) =>

@@ -20,9 +20,6 @@ namespace KwaaiNet.Libp2p.Hosting;
 /// </summary>
 internal sealed class InboundRouter(IOptions<GatewayOptions> options, IHttpMessageHandlerFactory handlers, ILogger<InboundRouter> logger) : IDisposable
 {
-    /// <summary>Largest data frame relayed in one gRPC message on a routed stream.</summary>
-    private const int StreamChunk = 64 * 1024;
-
     private readonly ConcurrentDictionary<Uri, GrpcChannel> _channels = new();
 
     public void Register(Libp2pHost host, UnaryCalls unary)
@@ -117,36 +114,19 @@ internal sealed class InboundRouter(IOptions<GatewayOptions> options, IHttpMessa
             cancellationToken).ConfigureAwait(false);
 
         var toService = PumpToServiceAsync(stream.Stream, call.RequestStream, cancellationToken);
-        await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            if (frame.FrameCase == InboundFrame.FrameOneofCase.Data)
-            {
-                await stream.Stream.WriteAsync(frame.Data.Memory, cancellationToken).ConfigureAwait(false);
-            }
-            else if (frame.FrameCase == InboundFrame.FrameOneofCase.Close)
-            {
-                break;
-            }
-        }
-
-        await stream.CompleteWritesAsync().ConfigureAwait(false);
+        await StreamRelay.CopyFromFramesAsync(
+            call.ResponseStream,
+            stream,
+            static f => f.FrameCase == InboundFrame.FrameOneofCase.Data ? f.Data : null,
+            static f => f.FrameCase == InboundFrame.FrameOneofCase.Close,
+            cancellationToken).ConfigureAwait(false);
         await toService.ConfigureAwait(false);
     }
 
     private static async Task PumpToServiceAsync(Stream source, IClientStreamWriter<InboundFrame> target, CancellationToken cancellationToken)
     {
-        var buffer = new byte[StreamChunk];
-        while (true)
-        {
-            var read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                await target.WriteAsync(new InboundFrame { Close = new InboundClose() }, cancellationToken).ConfigureAwait(false);
-                await target.CompleteAsync().ConfigureAwait(false);
-                return;
-            }
-
-            await target.WriteAsync(new InboundFrame { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
-        }
+        await StreamRelay.CopyToFramesAsync(
+            source, target, static d => new InboundFrame { Data = d }, new InboundFrame { Close = new InboundClose() }, cancellationToken).ConfigureAwait(false);
+        await target.CompleteAsync().ConfigureAwait(false);
     }
 }
