@@ -27,6 +27,20 @@ public sealed class DhtOptions
     [Range(1, 1_000_000)]
     public int MaxSubkeysPerKey { get; set; } = 4096;
 
+    /// <summary>
+    /// Keys kept in the storage tier; a store of a new key beyond it is refused. Default 1,048,576, upstream KwaaiNet's
+    /// bound (<c>kwaai-hivemind-dht</c>; hivemind's own storage is unbounded).
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int MaxKeys { get; set; } = 1_048_576;
+
+    /// <summary>
+    /// Keys kept in the cache tier; beyond it the earliest-expiring keys are evicted, as hivemind's
+    /// <c>TimedStorage(maxsize=cache_size)</c> does. Default 32,768, upstream KwaaiNet's bound.
+    /// </summary>
+    [Range(1, 10_000_000)]
+    public int CacheMaxKeys { get; set; } = 32_768;
+
     /// <summary>How far ahead an expiration may be. Default 24 h; Petals announces 360 s ahead.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan MaxExpirationAhead { get; set; } = TimeSpan.FromHours(24);

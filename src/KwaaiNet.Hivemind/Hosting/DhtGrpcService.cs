@@ -6,6 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using KwaaiNet.Contracts.Dht.V1;
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Hivemind.Routing;
 using KwaaiNet.Hivemind.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,7 +16,7 @@ namespace KwaaiNet.Hivemind.Hosting;
 
 /// <summary>The dht module's internal gRPC API: validates, maps and delegates to the record store.</summary>
 internal sealed class DhtGrpcService(
-    IDhtRecordStore store,
+    IDhtLocalStore store,
     IOptions<DhtOptions> options,
     TimeProvider timeProvider,
     ILogger<DhtGrpcService> logger) : Dht.DhtBase
@@ -49,24 +50,29 @@ internal sealed class DhtGrpcService(
             GrpcStatus.ThrowInvalidArgument($"expiration_time is more than {_options.MaxExpirationAhead} ahead.");
         }
 
-        var record = new DhtRecord(request.Subkey.Memory, request.Value.Memory, expiration);
-        var stored = await WithStorageAsync(() => store.StoreAsync(request.Key.Memory, record, context.CancellationToken));
+        var key = IdOf(request.Key);
+        var expirationTime = DhtTime.ToDhtTime(expiration);
+        var stored = await WithStorageAsync(() => request.Subkey.IsEmpty
+            ? store.StoreAsync(DhtTier.Storage, key, request.Value.Memory, expirationTime, context.CancellationToken)
+            : store.StoreSubkeyAsync(DhtTier.Storage, key, request.Subkey.Memory, request.Value.Memory, expirationTime, context.CancellationToken));
         return new StoreResponse { Stored = stored };
     }
 
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
         CheckKey(request.Key);
-        var records = await WithStorageAsync(() => store.GetAsync(request.Key.Memory, context.CancellationToken));
-        var response = new GetResponse { Found = records.Count > 0 };
-        foreach (var record in records)
+        var item = await WithStorageAsync(() => store.GetAsync(DhtTier.Storage, IdOf(request.Key), context.CancellationToken));
+        var response = new GetResponse { Found = item is not null };
+        if (item is { Entries: null })
         {
-            response.Values.Add(new DhtValue
+            response.Values.Add(ValueOf(ReadOnlyMemory<byte>.Empty, item.Value, item.ExpirationTime));
+        }
+        else if (item is { Entries: { } entries })
+        {
+            foreach (var entry in entries)
             {
-                Subkey = ByteString.CopyFrom(record.Subkey.Span),
-                Value = ByteString.CopyFrom(record.Value.Span),
-                ExpirationTime = Timestamp.FromDateTimeOffset(record.ExpirationTime),
-            });
+                response.Values.Add(ValueOf(entry.Subkey, entry.Value, entry.ExpirationTime));
+            }
         }
 
         return response;
@@ -76,6 +82,17 @@ internal sealed class DhtGrpcService(
     {
         throw GrpcStatus.NotBuiltYet("Kademlia routing (FindNearest)", KademliaIssue);
     }
+
+    /// <summary>A 20-byte key is already a DHT id; any other key is taken as a msgpack-encoded key and hashed.</summary>
+    private static DhtId IdOf(ByteString key) =>
+        DhtId.TryFromBytes(key.Span, out var id) ? id : DhtId.FromMsgPackKey(key.Span);
+
+    private static DhtValue ValueOf(ReadOnlyMemory<byte> subkey, ReadOnlyMemory<byte> value, double expirationTime) => new()
+    {
+        Subkey = ByteString.CopyFrom(subkey.Span),
+        Value = ByteString.CopyFrom(value.Span),
+        ExpirationTime = Timestamp.FromDateTimeOffset(DhtTime.ToDateTimeOffset(expirationTime)),
+    };
 
     private void CheckKey(ByteString key)
     {

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace KwaaiNet.Hivemind.Hosting;
 
@@ -18,6 +19,9 @@ public static class DhtHostingExtensions
 {
     /// <summary>The Aspire connection string name of the Redis resource.</summary>
     public const string RedisConnectionName = "redis";
+
+    /// <summary>The Redis key scope of this module's records until the node's peer id scopes them.</summary>
+    private const string RedisKeyScope = "dht";
 
     /// <summary>Registers the record store (Redis when <c>ConnectionStrings:redis</c> is set, else memory) and the gRPC API.</summary>
     public static IHostApplicationBuilder AddDht(this IHostApplicationBuilder builder)
@@ -31,14 +35,18 @@ public static class DhtHostingExtensions
 
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisConnectionName)))
         {
-            builder.Services.AddSingleton<IDhtRecordStore, InMemoryDhtRecordStore>();
+            builder.Services.AddSingleton<IDhtLocalStore, InMemoryDhtLocalStore>();
             builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp.GetRequiredService<ILogger<StorageAnnouncement>>(), "process memory (no Redis configured: records are lost on restart)"));
         }
         else
         {
             // Registers the multiplexer, its health check (so a Redis outage shows on /health) and tracing.
             builder.AddRedisClient(RedisConnectionName);
-            builder.Services.AddSingleton<IDhtRecordStore, RedisDhtRecordStore>();
+            builder.Services.AddSingleton<IDhtLocalStore>(static sp => new RedisDhtLocalStore(
+                sp.GetRequiredService<IConnectionMultiplexer>(),
+                sp.GetRequiredService<IOptions<DhtOptions>>(),
+                sp.GetRequiredService<TimeProvider>(),
+                RedisKeyScope));
             builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp.GetRequiredService<ILogger<StorageAnnouncement>>(), "Redis"));
         }
 
