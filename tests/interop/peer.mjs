@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 //
-// One js-libp2p node (TCP + Noise + Yamux, identify, ping, kad-dht) driven over stdin/stdout with JSON lines, as
-// an independent peer for the KwaaiNet.Libp2p interop tests. Usage and the command list: README.md.
+// One js-libp2p node (TCP + Noise + Yamux, identify, ping, kad-dht; on request a hivemind DHT stand-in) driven over
+// stdin/stdout with JSON lines, as an independent peer for the KwaaiNet.Libp2p interop tests. Usage and the command
+// list: README.md.
 //
 //   node --import ./polyfill.mjs peer.mjs [--seed <64 hex> | --rsa] [--listen <multiaddr>]... [--no-kad]
 //
@@ -452,8 +453,32 @@ async function handlePerf (stream, connection) {
   }
 }
 
-/** Emulates go-libp2p-daemon's persistentStreamHandler for a unary handler (research §5.4 steps 4-6). */
-async function handleUnary (stream, connection) {
+/** The test handler `kwaainet.test.rpc_echo`: answers with the request data, or an error for the data `fail`. */
+function handleUnary (stream, connection) {
+  return serveUnary(stream, connection, {
+    onRequest: (request, from, protocol) => emit({
+      event: 'unary',
+      from,
+      protocol,
+      callIdHex: toHex(request.callId),
+      dataHex: toHex(request.data),
+      protoField: request.proto,
+      targetPeerId: peerIdText(request.peer),
+      targetHex: toHex(request.peer)
+    }),
+    answer: async (request) => {
+      const isFail = Buffer.from(request.data).toString('utf8') === 'fail' && request.data.byteLength === 4
+      return isFail ? { error: "ValueError('fail')" } : { response: request.data }
+    }
+  })
+}
+
+/**
+ * Emulates go-libp2p-daemon's persistentStreamHandler for a unary handler (research §5.4 steps 4-6): reads one
+ * request, reports it with `onRequest`, watches the stream for the daemon's cancel-on-EOF, then replies with what
+ * `answer(request, connection, protocol)` returns ({response} or {error}) and closes.
+ */
+async function serveUnary (stream, connection, { onRequest, answer }) {
   const from = connection.remotePeer.toString()
   const protocol = stream.protocol
   const reader = new StreamReader(stream)
@@ -468,16 +493,7 @@ async function handleUnary (stream, connection) {
     await closeQuietly(stream)
     return
   }
-  emit({
-    event: 'unary',
-    from,
-    protocol,
-    callIdHex: toHex(request.callId),
-    dataHex: toHex(request.data),
-    protoField: request.proto,
-    targetPeerId: peerIdText(request.peer),
-    targetHex: toHex(request.peer)
-  })
+  onRequest(request, from, protocol)
   // The daemon watches the stream (a 1-byte read) while the handler runs: EOF, data or a reset cancels the call
   // and no response is ever written.
   const watch = reader.read(1).then((b) => (b == null ? 'eof' : 'data'), () => 'reset')
@@ -487,9 +503,8 @@ async function handleUnary (stream, connection) {
     await closeQuietly(stream)
     return
   }
-  const isFail = Buffer.from(request.data).toString('utf8') === 'fail' && request.data.byteLength === 4
-  const result = isFail ? { error: "ValueError('fail')" } : { response: request.data }
   try {
+    const result = await answer(request, connection, protocol)
     await send(stream, lengthPrefixed(encodeUnaryResponse(request.callId, result)))
     await stream.close()
   } catch (err) {
@@ -524,6 +539,634 @@ async function closeQuietly (stream) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// A hivemind DHT node stand-in: DHTProtocol.rpc_ping/rpc_store/rpc_find over the unary emulation above, a faithful
+// subset of hivemind/dht/protocol.py with the storage rules of hivemind/dht/storage.py and
+// hivemind/utils/timed_storage.py (kwaainet-upstream.md §4.1). Messages: hivemind/proto/dht.proto (proto3).
+
+const DHT_PING = 'DHTProtocol.rpc_ping'
+const DHT_STORE = 'DHTProtocol.rpc_store'
+const DHT_FIND = 'DHTProtocol.rpc_find'
+const DHT_HANDLERS = [DHT_PING, DHT_STORE, DHT_FIND]
+const DHT_ID_BYTES = 20
+// hivemind's default bucket_size: how many nearest neighbours rpc_find returns per key.
+const DHT_BUCKET_SIZE = 20
+// Bounds of the stand-in (hivemind itself has none by default): stored keys per tier, values' total bytes, entries
+// per dictionary, remembered nodes, keys per request.
+const DHT_MAX_KEYS = 10_000
+const DHT_MAX_STORED_BYTES = 64 * 1024 * 1024
+const DHT_MAX_SUBKEYS = 1_000
+const DHT_MAX_KNOWN_NODES = 1_000
+const DHT_MAX_REQUEST_KEYS = 1_000
+// hivemind's default wait_timeout for the validate=true dial-back ping.
+const DHT_VALIDATE_TIMEOUT_MS = 3_000
+// protocol.py: RESERVED_SUBKEYS = IS_REGULAR_VALUE, IS_DICTIONARY = msgpack(None), b""
+const TAG_REGULAR = 0xc0
+const EXT_DICTIONARY = 0x50
+const FIND_TYPES = { NOT_FOUND: 0, FOUND_REGULAR: 1, FOUND_DICTIONARY: 2 }
+
+/** An exception to answer in the unary error arm, as hivemind answers with repr(exception). */
+class PythonError extends Error {
+  constructor (repr) {
+    super(repr)
+    this.name = 'PythonError'
+    this.repr = repr
+  }
+}
+
+function pyRepr (type, message) {
+  return `${type}(${JSON.stringify(message).replace(/^"|"$/g, "'")})`
+}
+
+// --- proto3 scalars: doubles are fixed64 little-endian; repeated scalars are packed, and parsers accept both forms
+
+function pbVarintField (field, value) {
+  return concat([uvarint(field * 8), uvarint(value)])
+}
+
+function pbDoubleField (field, value) {
+  const b = new Uint8Array(9)
+  b[0] = field * 8 + 1
+  new DataView(b.buffer).setFloat64(1, value, true)
+  return b
+}
+
+function pbPackedDoubles (field, values) {
+  if (values.length === 0) return new Uint8Array(0)
+  const b = new Uint8Array(values.length * 8)
+  const view = new DataView(b.buffer)
+  values.forEach((v, i) => view.setFloat64(i * 8, v, true))
+  return pbField(field, b)
+}
+
+function pbPackedBools (field, values) {
+  return values.length === 0 ? new Uint8Array(0) : pbField(field, Uint8Array.from(values, (v) => (v ? 1 : 0)))
+}
+
+function pbEntries (fields, field, wire) {
+  const all = fields.get(field) ?? []
+  for (const e of all) {
+    if (!wire.includes(e.wire)) throw new Error(`field ${field} has wire type ${e.wire}`)
+  }
+  return all
+}
+
+function pbRepeatedBytes (fields, field) {
+  return pbEntries(fields, field, [2]).map((e) => e.value)
+}
+
+function readDoubleLE (bytes, offset = 0) {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getFloat64(offset, true)
+}
+
+function pbRepeatedDoubles (fields, field) {
+  const out = []
+  for (const e of pbEntries(fields, field, [1, 2])) {
+    if (e.wire === 1) {
+      out.push(readDoubleLE(e.value))
+    } else {
+      if (e.value.byteLength % 8 !== 0) throw new Error(`packed doubles of ${e.value.byteLength} bytes`)
+      for (let i = 0; i < e.value.byteLength; i += 8) out.push(readDoubleLE(e.value, i))
+    }
+  }
+  return out
+}
+
+function pbRepeatedVarints (fields, field) {
+  const out = []
+  for (const e of pbEntries(fields, field, [0, 2])) {
+    if (e.wire === 0) {
+      out.push(e.value)
+    } else {
+      let pos = 0
+      while (pos < e.value.byteLength) {
+        let value = 0
+        let scale = 1
+        for (let i = 0; ; i++) {
+          if (i === 10) throw new Error('varint longer than 10 bytes')
+          if (pos >= e.value.byteLength) throw new Error('truncated packed varint')
+          const b = e.value[pos++]
+          value += (b & 0x7f) * scale
+          scale *= 0x80
+          if ((b & 0x80) === 0) break
+        }
+        out.push(value)
+      }
+    }
+  }
+  return out
+}
+
+function pbLastVarint (fields, field) {
+  const all = pbEntries(fields, field, [0])
+  return all.length === 0 ? 0 : all[all.length - 1].value
+}
+
+/** NodeInfo{node_id(1)} inside field `field`, or null when the message has no such field. */
+function pbNodeId (fields, field) {
+  const info = pbBytes(fields, field)
+  return info == null ? null : pbBytes(pbParse(info), 1) ?? new Uint8Array(0)
+}
+
+function encodeNodeInfo (field, nodeId) {
+  return pbField(field, pbField(1, nodeId))
+}
+
+/**
+ * DHTID.from_bytes (hivemind/dht/routing.py): a big-endian integer that must be below 2**160; returned as 20 bytes.
+ */
+function dhtIdFromBytes (raw) {
+  const extra = raw.byteLength - DHT_ID_BYTES
+  if (extra > 0 && raw.subarray(0, extra).some((b) => b !== 0)) {
+    throw new PythonError(pyRepr('AssertionError', `DHTID must be in [0, 2**160) but got ${raw.byteLength} bytes 0x${toHex(raw)}`))
+  }
+  const id = new Uint8Array(DHT_ID_BYTES)
+  id.set(extra > 0 ? raw.subarray(extra) : raw, Math.max(0, -extra))
+  return id
+}
+
+function parseNodeId (hex, what) {
+  const id = fromHex(hex, what)
+  if (id.byteLength !== DHT_ID_BYTES) throw new Error(`"${what}" must be ${DHT_ID_BYTES} bytes (40 hex digits)`)
+  return id
+}
+
+function xorDistance (a, b) {
+  let d = 0n
+  for (let i = 0; i < DHT_ID_BYTES; i++) d = (d << 8n) | BigInt(a[i] ^ b[i])
+  return d
+}
+
+// --- msgpack: the few forms a DictionaryDHTValue needs (hivemind/utils/serializer.py, hivemind/dht/storage.py)
+
+function mpArrayHeader (n) {
+  if (n < 16) return Uint8Array.of(0x90 | n)
+  if (n < 0x10000) return Uint8Array.of(0xdc, n >> 8, n & 0xff)
+  return Uint8Array.of(0xdd, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+}
+
+function mpFloat64 (x) {
+  const b = new Uint8Array(9)
+  b[0] = 0xcb
+  new DataView(b.buffer).setFloat64(1, x, false)
+  return b
+}
+
+function mpSized (n, codes) {
+  if (n < 0x100) return Uint8Array.of(codes[0], n)
+  if (n < 0x10000) return Uint8Array.of(codes[1], n >> 8, n & 0xff)
+  return Uint8Array.of(codes[2], n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff)
+}
+
+function mpBin (bytes) {
+  return concat([mpSized(bytes.byteLength, [0xc4, 0xc5, 0xc6]), bytes])
+}
+
+function mpExt (type, payload) {
+  // msgpack picks fixext 1/2/4/8/16 when the payload has exactly that size, else ext 8/16/32.
+  const fixed = { 1: 0xd4, 2: 0xd5, 4: 0xd6, 8: 0xd7, 16: 0xd8 }[payload.byteLength]
+  const header = fixed != null ? Uint8Array.of(fixed) : mpSized(payload.byteLength, [0xc7, 0xc8, 0xc9])
+  return concat([header, Uint8Array.of(type), payload])
+}
+
+/** Reads msgpack; every read checks the bounds, and nesting is limited, so malformed input only throws. */
+class MsgpackReader {
+  #buf
+  #pos = 0
+
+  constructor (buf) {
+    this.#buf = buf
+  }
+
+  get done () {
+    return this.#pos === this.#buf.byteLength
+  }
+
+  #take (n) {
+    if (n > this.#buf.byteLength - this.#pos) throw new Error(`msgpack: ${n} bytes needed at offset ${this.#pos}, message ends first`)
+    const out = this.#buf.subarray(this.#pos, this.#pos + n)
+    this.#pos += n
+    return out
+  }
+
+  #uint (n) {
+    return this.#take(n).reduce((acc, b) => acc * 256 + b, 0)
+  }
+
+  #byte () {
+    return this.#take(1)[0]
+  }
+
+  /** One whole object's bytes, as written. */
+  raw () {
+    const start = this.#pos
+    this.#skip(0)
+    return this.#buf.subarray(start, this.#pos)
+  }
+
+  #skip (depth) {
+    if (depth > 32) throw new Error('msgpack: nested more than 32 levels')
+    const b = this.#byte()
+    if (b <= 0x7f || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return
+    if (b <= 0x8f) return this.#skipMany(2 * (b & 0x0f), depth)
+    if (b <= 0x9f) return this.#skipMany(b & 0x0f, depth)
+    if (b <= 0xbf) return void this.#take(b & 0x1f)
+    switch (b) {
+      case 0xc4: case 0xd9: return void this.#take(this.#uint(1))
+      case 0xc5: case 0xda: return void this.#take(this.#uint(2))
+      case 0xc6: case 0xdb: return void this.#take(this.#uint(4))
+      case 0xc7: return void this.#take(1 + this.#uint(1))
+      case 0xc8: return void this.#take(1 + this.#uint(2))
+      case 0xc9: return void this.#take(1 + this.#uint(4))
+      case 0xca: case 0xce: case 0xd2: return void this.#take(4)
+      case 0xcb: case 0xcf: case 0xd3: return void this.#take(8)
+      case 0xcc: case 0xd0: return void this.#take(1)
+      case 0xcd: case 0xd1: return void this.#take(2)
+      case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: return void this.#take(1 + (1 << (b - 0xd4)))
+      case 0xdc: return this.#skipMany(this.#uint(2), depth)
+      case 0xdd: return this.#skipMany(this.#uint(4), depth)
+      case 0xde: return this.#skipMany(2 * this.#uint(2), depth)
+      case 0xdf: return this.#skipMany(2 * this.#uint(4), depth)
+      default: throw new Error(`msgpack: reserved type byte 0x${b.toString(16)}`)
+    }
+  }
+
+  #skipMany (n, depth) {
+    // Each object takes at least one byte, so a count past the end fails at the end, not after n iterations.
+    for (let i = 0; i < n; i++) this.#skip(depth + 1)
+  }
+
+  arrayLength () {
+    const b = this.#byte()
+    if (b >= 0x90 && b <= 0x9f) return b & 0x0f
+    if (b === 0xdc) return this.#uint(2)
+    if (b === 0xdd) return this.#uint(4)
+    throw new Error(`msgpack: expected an array, found type byte 0x${b.toString(16)}`)
+  }
+
+  bin () {
+    const b = this.#byte()
+    const sizes = { 0xc4: 1, 0xc5: 2, 0xc6: 4 }
+    if (sizes[b] == null) throw new Error(`msgpack: expected bin, found type byte 0x${b.toString(16)}`)
+    return this.#take(this.#uint(sizes[b]))
+  }
+
+  /** A float64/float32 or an integer, as a number. */
+  number () {
+    const b = this.#byte()
+    if (b <= 0x7f) return b
+    if (b >= 0xe0) return b - 0x100
+    const raw = (n) => { const t = this.#take(n); return new DataView(t.buffer, t.byteOffset, n) }
+    switch (b) {
+      case 0xcb: return raw(8).getFloat64(0, false)
+      case 0xca: return raw(4).getFloat32(0, false)
+      case 0xcc: return this.#uint(1)
+      case 0xcd: return this.#uint(2)
+      case 0xce: return this.#uint(4)
+      case 0xcf: return Number(raw(8).getBigUint64(0, false))
+      case 0xd0: return raw(1).getInt8(0)
+      case 0xd1: return raw(2).getInt16(0, false)
+      case 0xd2: return raw(4).getInt32(0, false)
+      case 0xd3: return Number(raw(8).getBigInt64(0, false))
+      default: throw new Error(`msgpack: expected a number, found type byte 0x${b.toString(16)}`)
+    }
+  }
+
+  ext () {
+    const b = this.#byte()
+    let length
+    if (b >= 0xd4 && b <= 0xd8) length = 1 << (b - 0xd4)
+    else if (b === 0xc7) length = this.#uint(1)
+    else if (b === 0xc8) length = this.#uint(2)
+    else if (b === 0xc9) length = this.#uint(4)
+    else throw new Error(`msgpack: expected an ext, found type byte 0x${b.toString(16)}`)
+    const type = this.#byte()
+    return { type, payload: this.#take(length) }
+  }
+}
+
+/** A subkey tag must be exactly one msgpack object (protocol.py deserializes it with MSGPackSerializer.loads). */
+function checkSubkeyTag (tag) {
+  const reader = new MsgpackReader(tag)
+  try {
+    reader.raw()
+  } catch (err) {
+    throw new PythonError(pyRepr('ValueError', `subkey is not msgpack: ${err.message}`))
+  }
+  if (!reader.done) throw new PythonError("ExtraData('unpack(b) received extra data.')")
+}
+
+/**
+ * DictionaryDHTValue.unpackb of a whole dictionary (the b"" tag): Ext 0x50 of [maxsize, latest_expiration_time,
+ * [[subkey, value, expiration_time], …]]. As hivemind reads it into a TimedStorage, a repeated subkey keeps its
+ * latest entry and entries already expired are dropped (storage.py: unpackb, then items()).
+ */
+function unpackDictionary (bytes, now) {
+  try {
+    const outer = new MsgpackReader(bytes)
+    const { type, payload } = outer.ext()
+    if (!outer.done) throw new Error('bytes after the ext')
+    if (type !== EXT_DICTIONARY) throw new Error(`ext type 0x${type.toString(16)}, expected 0x50`)
+    const r = new MsgpackReader(payload)
+    if (r.arrayLength() !== 3) throw new Error('expected [maxsize, latest_expiration_time, items]')
+    r.raw()
+    r.number()
+    const count = r.arrayLength()
+    const entries = new Map()
+    for (let i = 0; i < count; i++) {
+      if (r.arrayLength() !== 3) throw new Error(`item ${i} is not [subkey, value, expiration_time]`)
+      const subkey = r.raw()
+      const value = r.bin()
+      const expiration = r.number()
+      const tag = toHex(subkey)
+      const previous = entries.get(tag)
+      if (previous == null || previous.expiration < expiration) entries.set(tag, { subkey, value, expiration })
+    }
+    if (!r.done) throw new Error('bytes after the dictionary')
+    return [...entries.values()].filter((e) => e.expiration >= now)
+  } catch (err) {
+    throw new PythonError(pyRepr('ValueError', `not a DictionaryDHTValue: ${err.message}`))
+  }
+}
+
+/**
+ * One tier (storage or cache) of hivemind's DHTLocalStorage: key (20-byte id, hex) → a regular value or a dictionary
+ * of subkey entries, each with an expiration. A store never deletes; it only supersedes with a strictly later
+ * expiration (timed_storage.py TimedStorage.store) and is refused when already expired.
+ */
+class DhtTier {
+  records = new Map()
+  bytes = 0
+
+  get (key, now) {
+    const record = this.records.get(key)
+    if (record == null) return null
+    if (record.expiration < now) {
+      this.#remove(key, record)
+      return null
+    }
+    if (record.entries != null) this.#pruneEntries(record, now)
+    return record
+  }
+
+  /** TimedStorage.store of a regular value. */
+  store (key, value, expiration, now) {
+    if (expiration < now) return false
+    const current = this.get(key, now)
+    if (current != null && current.expiration >= expiration) return false
+    if (!this.#fits(current, value.byteLength)) return false
+    if (current != null) this.#remove(key, current)
+    this.records.set(key, { value, expiration, size: value.byteLength })
+    this.bytes += value.byteLength
+    return true
+  }
+
+  /** DHTLocalStorage.store_subkey (storage.py): the three cases in its docstring. */
+  storeSubkey (key, subkey, value, expiration, now) {
+    const current = this.get(key, now)
+    const size = subkey.byteLength + value.byteLength
+    if (current == null || current.entries == null) {
+      // No value, or a regular value with an earlier expiration: a new dictionary replaces it.
+      if (current != null && current.expiration >= expiration) return false
+      if (expiration < now || !this.#fits(current, size)) return false
+      if (current != null) this.#remove(key, current)
+      const entries = new Map([[toHex(subkey), { subkey, value, expiration }]])
+      this.records.set(key, { entries, latest: expiration, expiration, size })
+      this.bytes += size
+      return true
+    }
+    // An existing dictionary: its expiration follows the latest entry; each subkey supersedes on its own.
+    if (expiration > current.latest) {
+      current.latest = expiration
+      current.expiration = expiration
+    }
+    if (expiration < now) return false
+    const tag = toHex(subkey)
+    const previous = current.entries.get(tag)
+    if (previous != null && previous.expiration >= expiration) return false
+    if (previous == null && current.entries.size >= DHT_MAX_SUBKEYS) return false
+    const delta = size - (previous != null ? previous.subkey.byteLength + previous.value.byteLength : 0)
+    if (this.bytes + delta > DHT_MAX_STORED_BYTES) return false
+    current.entries.set(tag, { subkey, value, expiration })
+    current.size += delta
+    this.bytes += delta
+    return true
+  }
+
+  #fits (replaced, size) {
+    if (replaced == null && this.records.size >= DHT_MAX_KEYS) return false
+    return this.bytes - (replaced?.size ?? 0) + size <= DHT_MAX_STORED_BYTES
+  }
+
+  #remove (key, record) {
+    this.records.delete(key)
+    this.bytes -= record.size
+  }
+
+  #pruneEntries (record, now) {
+    for (const [tag, e] of record.entries) {
+      if (e.expiration < now) {
+        record.entries.delete(tag)
+        const size = e.subkey.byteLength + e.value.byteLength
+        record.size -= size
+        this.bytes -= size
+      }
+    }
+  }
+}
+
+/** DictionaryDHTValue.packb, wrapped as MSGPackSerializer.dumps does: Ext 0x50 of [inf, latest, [[subkey, value, exp]…]]. */
+function packDictionary (record) {
+  const items = [...record.entries.values()].map((e) =>
+    concat([mpArrayHeader(3), e.subkey, mpBin(e.value), mpFloat64(e.expiration)]))
+  const payload = concat([mpArrayHeader(3), mpFloat64(Infinity), mpFloat64(record.latest), mpArrayHeader(items.length), ...items])
+  return mpExt(EXT_DICTIONARY, payload)
+}
+
+class DhtStandIn {
+  nodeId
+  knownNodes = new Map()
+  #node
+  #storage = new DhtTier()
+  #cache = new DhtTier()
+
+  constructor (nodeId, node) {
+    this.nodeId = nodeId
+    this.#node = node
+  }
+
+  serve (stream, connection) {
+    return serveUnary(stream, connection, {
+      onRequest: (request, from, protocol) => emit({
+        event: 'hivemindCall',
+        from,
+        handler: protocol,
+        requestHex: toHex(request.data),
+        callIdHex: toHex(request.callId),
+        protoField: request.proto
+      }),
+      answer: async (request, connection, protocol) => {
+        try {
+          // The daemon routes by the stream's protocol; callUnary.proto is not consulted.
+          return { response: await this.#dispatch(protocol, request.data, connection.remotePeer) }
+        } catch (err) {
+          // The Python handler's exception goes back as its repr (p2p_daemon_bindings/control.py).
+          return { error: err instanceof PythonError ? err.repr : pyRepr(err.name ?? 'Exception', err.message ?? String(err)) }
+        }
+      }
+    })
+  }
+
+  #dispatch (proto, data, caller) {
+    let fields
+    try {
+      fields = pbParse(data)
+    } catch (err) {
+      throw new PythonError(pyRepr('DecodeError', `Error parsing message: ${err.message}`))
+    }
+    if (proto === DHT_PING) return this.#ping(fields, caller)
+    if (proto === DHT_STORE) return this.#store(fields, caller)
+    if (proto === DHT_FIND) return this.#find(fields, caller)
+    throw new PythonError(pyRepr('KeyError', proto))
+  }
+
+  /** Remembers a node as the routing table would (node id → peer id); false when the table is full. */
+  rememberNode (nodeId, peerIdBytes, peerIdString) {
+    const key = toHex(nodeId)
+    for (const [id, known] of this.knownNodes) {
+      if (known.peerIdString === peerIdString && id !== key) this.knownNodes.delete(id)
+    }
+    if (!this.knownNodes.has(key) && this.knownNodes.size >= DHT_MAX_KNOWN_NODES) return false
+    this.knownNodes.set(key, { nodeId, peerIdBytes, peerIdString })
+    return true
+  }
+
+  #rememberCaller (nodeIdBytes, caller) {
+    if (nodeIdBytes == null || nodeIdBytes.byteLength === 0) return
+    let nodeId
+    try {
+      nodeId = dhtIdFromBytes(nodeIdBytes)
+    } catch {
+      return
+    }
+    this.rememberNode(nodeId, caller.toMultihash().bytes, caller.toString())
+  }
+
+  #checkKeyCount (keys) {
+    if (keys.length > DHT_MAX_REQUEST_KEYS) throw new PythonError(pyRepr('ValueError', `more than ${DHT_MAX_REQUEST_KEYS} keys in one request`))
+  }
+
+  /** protocol.py rpc_ping: our node id and time; the caller's node id (when sent) joins the known nodes. */
+  async #ping (fields, caller) {
+    const senderBytes = pbNodeId(fields, 2)
+    const validate = pbLastVarint(fields, 3) !== 0
+    let available = false
+    if (senderBytes != null && senderBytes.byteLength > 0) {
+      const sender = dhtIdFromBytes(senderBytes)
+      if (validate) available = await this.#pingBack(caller, sender)
+      // update_routing_table(..., responded=available or not validate)
+      if (available || !validate) this.rememberNode(sender, caller.toMultihash().bytes, caller.toString())
+      else this.knownNodes.delete(toHex(sender))
+    }
+    return concat([
+      encodeNodeInfo(2, this.nodeId),
+      pbDoubleField(4, Date.now() / 1000),
+      available ? pbVarintField(5, 1) : new Uint8Array(0)
+    ])
+  }
+
+  /** call_ping(sender, validate=False) == sender_id, over the caller's connection, within wait_timeout. */
+  async #pingBack (caller, sender) {
+    try {
+      const request = encodeNodeInfo(2, this.nodeId)
+      const reply = await callUnary(this.#node, { peerId: caller.toString() }, DHT_PING, request, null, AbortSignal.timeout(DHT_VALIDATE_TIMEOUT_MS))
+      if (reply.result !== 'response') return false
+      const nodeId = pbNodeId(pbParse(fromHex(reply.responseHex, 'response')), 2)
+      return nodeId != null && nodeId.byteLength > 0 && toHex(dhtIdFromBytes(nodeId)) === toHex(sender)
+    } catch (err) {
+      logErr('validate ping-back failed:', errorText(err))
+      return false
+    }
+  }
+
+  /** protocol.py rpc_store. */
+  #store (fields, caller) {
+    const keys = pbRepeatedBytes(fields, 2)
+    const subkeys = pbRepeatedBytes(fields, 3)
+    const values = pbRepeatedBytes(fields, 4)
+    const expirations = pbRepeatedDoubles(fields, 5)
+    const inCache = pbRepeatedVarints(fields, 6)
+    this.#rememberCaller(pbNodeId(fields, 7), caller)
+    // `assert len(keys) == len(values) == len(expiration_time) == len(in_cache)`, with no message.
+    if (!(keys.length === values.length && values.length === expirations.length && expirations.length === inCache.length)) {
+      throw new PythonError('AssertionError()')
+    }
+    this.#checkKeyCount(keys)
+    // zip() over all five lists: a shorter `subkeys` silently drops the tail (kwaainet-upstream.md §4.1).
+    const count = Math.min(keys.length, subkeys.length)
+    const now = Date.now() / 1000
+    const storeOk = []
+    for (let i = 0; i < count; i++) {
+      const key = toHex(dhtIdFromBytes(keys[i]))
+      const tier = inCache[i] !== 0 ? this.#cache : this.#storage
+      const tag = subkeys[i]
+      if (tag.byteLength === 0) {
+        // A whole dictionary: store_ok = all(store_subkey(...)), which stops at the first refusal.
+        storeOk.push(unpackDictionary(values[i], now).every((e) => tier.storeSubkey(key, e.subkey, e.value, e.expiration, now)))
+      } else if (tag.byteLength === 1 && tag[0] === TAG_REGULAR) {
+        storeOk.push(tier.store(key, values[i], expirations[i], now))
+      } else {
+        checkSubkeyTag(tag)
+        storeOk.push(tier.storeSubkey(key, tag, values[i], expirations[i], now))
+      }
+    }
+    return concat([pbPackedBools(2, storeOk), encodeNodeInfo(3, this.nodeId)])
+  }
+
+  /** protocol.py rpc_find: per key the newer of storage and cache, and the nearest known nodes. */
+  #find (fields, caller) {
+    const keys = pbRepeatedBytes(fields, 2)
+    this.#checkKeyCount(keys)
+    const requester = pbNodeId(fields, 3)
+    // exclude=DHTID.from_bytes(request.peer.node_id): an absent id reads as 0.
+    let exclude = new Uint8Array(DHT_ID_BYTES)
+    try {
+      if (requester != null) exclude = dhtIdFromBytes(requester)
+    } catch {
+      // An id that is not a DHTID excludes nothing here; hivemind would fail the call.
+    }
+    const excludeHex = toHex(exclude)
+    const now = Date.now() / 1000
+    const results = keys.map((raw) => {
+      const id = dhtIdFromBytes(raw)
+      const key = toHex(id)
+      let item = this.#storage.get(key, now)
+      const cached = this.#cache.get(key, now)
+      if (cached != null && (item == null || cached.expiration > item.expiration)) item = cached
+      const parts = []
+      if (item != null && item.entries != null) {
+        parts.push(pbVarintField(1, FIND_TYPES.FOUND_DICTIONARY), pbField(2, packDictionary(item)), pbDoubleField(3, item.expiration))
+      } else if (item != null) {
+        parts.push(pbVarintField(1, FIND_TYPES.FOUND_REGULAR))
+        if (item.value.byteLength > 0) parts.push(pbField(2, item.value))
+        if (item.expiration !== 0) parts.push(pbDoubleField(3, item.expiration))
+      }
+      const nearest = [...this.knownNodes.entries()]
+        .filter(([hex]) => hex !== excludeHex)
+        .map(([, n]) => ({ n, d: xorDistance(n.nodeId, id) }))
+        .sort((a, b) => (a.d < b.d ? -1 : a.d > b.d ? 1 : 0))
+        .slice(0, DHT_BUCKET_SIZE)
+        .map(({ n }) => n)
+      for (const n of nearest) parts.push(pbField(4, n.nodeId))
+      for (const n of nearest) parts.push(pbField(5, n.peerIdBytes))
+      return pbField(2, concat(parts))
+    })
+    // Like the asyncio.create_task(rpc_ping(...)) that runs after the handler: the caller is remembered afterwards.
+    this.#rememberCaller(requester, caller)
+    return concat([...results, encodeNodeInfo(3, this.nodeId)])
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Commands
 
 function target (args) {
@@ -554,8 +1197,49 @@ function connectionInfo (connection) {
   return { peerId: connection.remotePeer.toString(), remoteAddr: connection.remoteAddr.toString() }
 }
 
+/**
+ * One go-libp2p-daemon unary call as hivemind makes it (research §5.4): a new stream on `protocol`, one request
+ * frame with a 16-byte callId (random unless given), the write side left open, one reply frame read back.
+ * `expectPeer` (a peer id string), when given, must be the peer the dial reached.
+ */
+async function callUnary (node, args, protocol, data, callId, signal, expectPeer) {
+  callId ??= crypto.getRandomValues(new Uint8Array(16))
+  const { connection, stream } = await openStream(node, args, protocol, signal)
+  const detach = abortOnSignal(stream, signal)
+  try {
+    if (expectPeer != null && connection.remotePeer.toString() !== expectPeer) {
+      throw new Error(`dialled ${connection.remotePeer}, not ${expectPeer}`)
+    }
+    const reader = new StreamReader(stream)
+    await send(stream, lengthPrefixed(encodeCallUnary(callId, connection.remotePeer.toMultihash().bytes, protocol, data)), signal)
+    // The write side stays open until the reply: the daemon cancels the call on EOF (research §5.4 step 4).
+    const frame = await reader.readFrame(UNARY_MAX_REPLY)
+    if (frame == null) throw new EndOfStreamError('stream ended before the unary reply')
+    const fields = pbParse(frame)
+    const replyCallId = pbBytes(fields, 1)
+    const response = pbBytes(fields, 4)
+    if (response == null) throw new Error(`reply without unaryResponse (fields ${[...fields.keys()].join(',')})`)
+    const responseFields = pbParse(response)
+    const result = { callIdHex: replyCallId != null ? toHex(replyCallId) : null }
+    const ok = pbBytes(responseFields, 1)
+    const error = pbBytes(responseFields, 2)
+    if (error != null) Object.assign(result, { result: 'error', errorText: utf8Decoder.decode(error) })
+    else if (ok != null) Object.assign(result, { result: 'response', responseHex: toHex(ok) })
+    else Object.assign(result, { result: 'none' })
+    await closeQuietly(stream)
+    return result
+  } catch (err) {
+    stream.abort(err)
+    throw err
+  } finally {
+    detach()
+  }
+}
+
 function makeCommands (node) {
   const dht = node.services.dht
+  const handlerOptions = { maxInboundStreams: MAX_STREAMS_PER_PROTOCOL, maxOutboundStreams: MAX_STREAMS_PER_PROTOCOL }
+  let dhtStandIn = null
 
   return {
     async dial (args, signal) {
@@ -647,34 +1331,40 @@ function makeCommands (node) {
     async unary (args, signal) {
       if (typeof args.protocol !== 'string' || args.protocol === '') throw new Error('"protocol" is required')
       const data = fromHex(args.dataHex ?? '', 'dataHex')
-      const callId = args.callIdHex != null ? fromHex(args.callIdHex, 'callIdHex') : crypto.getRandomValues(new Uint8Array(16))
-      const { connection, stream } = await openStream(node, args, args.protocol, signal)
-      const detach = abortOnSignal(stream, signal)
-      try {
-        const reader = new StreamReader(stream)
-        await send(stream, lengthPrefixed(encodeCallUnary(callId, connection.remotePeer.toMultihash().bytes, args.protocol, data)), signal)
-        // The write side stays open until the reply: the daemon cancels the call on EOF (research §5.4 step 4).
-        const frame = await reader.readFrame(UNARY_MAX_REPLY)
-        if (frame == null) throw new EndOfStreamError('stream ended before the unary reply')
-        const fields = pbParse(frame)
-        const replyCallId = pbBytes(fields, 1)
-        const response = pbBytes(fields, 4)
-        if (response == null) throw new Error(`reply without unaryResponse (fields ${[...fields.keys()].join(',')})`)
-        const responseFields = pbParse(response)
-        const result = { callIdHex: replyCallId != null ? toHex(replyCallId) : null }
-        const ok = pbBytes(responseFields, 1)
-        const error = pbBytes(responseFields, 2)
-        if (error != null) Object.assign(result, { result: 'error', errorText: utf8Decoder.decode(error) })
-        else if (ok != null) Object.assign(result, { result: 'response', responseHex: toHex(ok) })
-        else Object.assign(result, { result: 'none' })
-        await closeQuietly(stream)
-        return result
-      } catch (err) {
-        stream.abort(err)
-        throw err
-      } finally {
-        detach()
+      const callId = args.callIdHex != null ? fromHex(args.callIdHex, 'callIdHex') : null
+      return callUnary(node, args, args.protocol, data, callId, signal)
+    },
+
+    async hivemindServe (args) {
+      if (dhtStandIn == null) {
+        dhtStandIn = new DhtStandIn(parseNodeId(args.nodeIdHex, 'nodeIdHex'), node)
+        for (const handler of DHT_HANDLERS) {
+          await node.handle(handler, (stream, connection) => dhtStandIn.serve(stream, connection), handlerOptions)
+        }
+      } else {
+        dhtStandIn.nodeId = parseNodeId(args.nodeIdHex, 'nodeIdHex')
       }
+      return { nodeIdHex: toHex(dhtStandIn.nodeId), handlers: DHT_HANDLERS }
+    },
+
+    async hivemindAddNode (args) {
+      if (dhtStandIn == null) throw new Error('send hivemindServe first')
+      const peerId = requirePeerId(args)
+      const added = dhtStandIn.rememberNode(parseNodeId(args.nodeIdHex, 'nodeIdHex'), peerId.toMultihash().bytes, peerId.toString())
+      return { added, knownNodes: dhtStandIn.knownNodes.size }
+    },
+
+    async hivemindCall (args, signal) {
+      if (typeof args.handler !== 'string' || args.handler === '') throw new Error('"handler" is required')
+      if (typeof args.peer !== 'string') throw new Error('"peer" (the target peer id) is required')
+      const request = fromHex(args.requestHex ?? '', 'requestHex')
+      const dialTarget = typeof args.addr === 'string' ? { addr: args.addr } : { peerId: args.peer }
+      const callId = crypto.getRandomValues(new Uint8Array(16))
+      const reply = await callUnary(node, dialTarget, args.handler, request, callId, signal, args.peer)
+      if (reply.callIdHex !== toHex(callId)) throw new Error(`the reply is for callId ${reply.callIdHex}, not ${toHex(callId)}`)
+      if (reply.result === 'response') return { responseHex: reply.responseHex, callIdHex: reply.callIdHex }
+      if (reply.result === 'error') return { errorText: reply.errorText, callIdHex: reply.callIdHex }
+      throw new Error('the unary reply has neither a response nor an error')
     },
 
     async rawStream (args, signal) {
