@@ -85,7 +85,14 @@ var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
     .WithExternalHttpEndpoints()
     .WithReference(dht).WaitFor(dht)
     .WithReference(mapAnnouncer).WaitFor(mapAnnouncer)
-    .WithReference(inferenceWorker);
+    .WithReference(inferenceWorker)
+    // Inbound hivemind DHT calls (DHTProtocol.rpc_ping/rpc_store/rpc_find) go to the dht service.
+    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Protocol", DhtProtocolPrefix(builder.Configuration["KwaaiNet:Dht:Namespace"]))
+    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Address", "http://_grpc.dht")
+    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Kind", "Unary");
+
+// The dht service calls other nodes through the gateway (it starts first, and waits for the gateway on its own).
+dht.WithReference(gateway);
 
 // The libp2p port is the node's public identity on the network: announced to peers as is, so never proxied.
 if (nodePort != "0")
@@ -95,3 +102,6 @@ if (nodePort != "0")
 }
 
 await builder.Build().RunAsync();
+
+static string DhtProtocolPrefix(string? dhtNamespace) =>
+    string.IsNullOrEmpty(dhtNamespace) ? "DHTProtocol.*" : dhtNamespace + "::DHTProtocol.*";

@@ -2,7 +2,6 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Net.Client;
 using KwaaiNet.Contracts.Carbon.V1;
 using KwaaiNet.Contracts.Dht.V1;
@@ -30,22 +29,34 @@ internal static class NodeCalls
     public static async Task AssertDhtRoundTripAsync(GrpcChannel channel, CancellationToken ct)
     {
         var dht = new Dht.DhtClient(channel);
-        var key = ByteString.CopyFrom(Guid.NewGuid().ToByteArray());
+        var key = "apphost-test-" + Guid.NewGuid().ToString("N");
+
+        // A dictionary entry keyed by a msgpack str (fixstr "peer"), as Petals records are.
+        var subkey = ByteString.CopyFrom([0xa4, .. "peer"u8]);
         var stored = await dht.StoreAsync(
             new StoreRequest
             {
-                Key = key,
-                Subkey = ByteString.CopyFromUtf8("peer"),
-                Value = ByteString.CopyFrom(1, 2, 3),
-                ExpirationTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(6)),
+                Items =
+                {
+                    new StoreItem
+                    {
+                        Key = key,
+                        Subkey = subkey,
+                        Value = ByteString.CopyFrom(1, 2, 3),
+                        ExpirationTime = DateTimeOffset.UtcNow.AddMinutes(6).ToUnixTimeMilliseconds() / 1000.0,
+                    },
+                },
             },
             deadline: DateTime.UtcNow + Deadline,
             cancellationToken: ct);
         var found = await dht.GetAsync(new GetRequest { Key = key }, deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
 
-        Assert.True(stored.Stored);
+        Assert.True(Assert.Single(stored.Results).Stored);
         Assert.True(found.Found);
-        Assert.Equal(new byte[] { 1, 2, 3 }, Assert.Single(found.Values).Value.ToByteArray());
+        Assert.True(found.IsDictionary);
+        var entry = Assert.Single(found.Entries);
+        Assert.Equal(subkey, entry.Subkey);
+        Assert.Equal(new byte[] { 1, 2, 3 }, entry.Value.ToByteArray());
     }
 
     public static async Task AssertInferenceInfoAsync(GrpcChannel channel, CancellationToken ct)

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using Grpc.Net.Client;
+using KwaaiNet.Contracts.Gateway.V1;
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Hivemind.Protocol;
 using KwaaiNet.Hivemind.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -20,10 +23,12 @@ public static class DhtHostingExtensions
     /// <summary>The Aspire connection string name of the Redis resource.</summary>
     public const string RedisConnectionName = "redis";
 
-    /// <summary>The Redis key scope of this module's records until the node's peer id scopes them.</summary>
-    private const string RedisKeyScope = "dht";
-
-    /// <summary>Registers the record store (Redis when <c>ConnectionStrings:redis</c> is set, else memory) and the gRPC API.</summary>
+    /// <summary>
+    /// Registers the DHT node: its records (Redis when <c>ConnectionStrings:redis</c> is set, else memory), the node and
+    /// its maintenance, and the gRPC API. When the p2p-gateway runs in the same process (the embedded node) the node
+    /// serves and calls through it directly; otherwise it calls through the gateway's gRPC API and serves the calls the
+    /// gateway routes to its <c>InboundHandler</c>.
+    /// </summary>
     public static IHostApplicationBuilder AddDht(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -32,6 +37,7 @@ public static class DhtHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<DhtOptions>, DhtOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddGrpc();
+        builder.Services.AddHttpClient();
 
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisConnectionName)))
         {
@@ -46,18 +52,40 @@ public static class DhtHostingExtensions
                 sp.GetRequiredService<IConnectionMultiplexer>(),
                 sp.GetRequiredService<IOptions<DhtOptions>>(),
                 sp.GetRequiredService<TimeProvider>(),
-                RedisKeyScope));
+                sp.GetRequiredService<IOptions<DhtOptions>>().Value.KeyScope));
             builder.Services.AddHostedService(static sp => new StorageAnnouncement(sp.GetRequiredService<ILogger<StorageAnnouncement>>(), "Redis"));
         }
 
+        // The gateway client, for a dht service in its own process (service discovery resolves the address).
+        builder.Services.AddSingleton(static sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DhtOptions>>().Value;
+            var channel = GrpcChannel.ForAddress(options.Gateway, new GrpcChannelOptions
+            {
+                HttpHandler = sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("dht-gateway"),
+                DisposeHttpClient = true,
+            });
+            return new GatewayDhtTransport(new Gateway.GatewayClient(channel));
+        });
+
+        builder.Services.AddSingleton<DhtRuntime>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<DhtRuntime>());
         return builder;
     }
 
-    /// <summary>Maps the dht gRPC API.</summary>
+    /// <summary>Maps the dht gRPC API and its inbound handler.</summary>
     public static WebApplication MapDht(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<DhtGrpcService>();
+
+        // With the gateway in this process the handlers sit on its libp2p node; only a standalone service needs the
+        // inbound route from the gateway.
+        if (app.Services.GetService<Libp2p.Hosting.ILocalLibp2pNode>() is null)
+        {
+            app.MapGrpcService<DhtInboundService>();
+        }
+
         return app;
     }
 }

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Libp2p.Identity;
+using KwaaiNet.Libp2p.Multiformats;
 
 namespace KwaaiNet.Hivemind.Protocol;
 
@@ -13,8 +14,11 @@ namespace KwaaiNet.Hivemind.Protocol;
 /// </summary>
 public interface IDhtTransport
 {
-    /// <summary>This node's peer id.</summary>
-    PeerId LocalPeer { get; }
+    /// <summary>This node's peer id (the gateway's identity; asked of it once, when first needed).</summary>
+    ValueTask<PeerId> GetLocalPeerAsync(CancellationToken cancellationToken);
+
+    /// <summary>Connects to a peer at <paramref name="address"/> (a multiaddr ending in <c>/p2p/&lt;peer id&gt;</c>) and returns its peer id.</summary>
+    Task<PeerId> ConnectAsync(Multiaddr address, CancellationToken cancellationToken);
 
     /// <summary>
     /// Sends <paramref name="request"/> to <paramref name="peer"/> on <paramref name="protocol"/> and returns the reply.

@@ -36,6 +36,7 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<InboundRouter>();
         builder.Services.AddSingleton<Libp2pNode>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<Libp2pNode>());
+        builder.Services.AddSingleton<ILocalLibp2pNode>(static sp => sp.GetRequiredService<Libp2pNode>());
         builder.Services.AddGrpc();
 
         // The routes come from the validated options, so a bad address fails start with the validator's message.

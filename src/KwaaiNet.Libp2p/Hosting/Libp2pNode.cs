@@ -17,7 +17,7 @@ namespace KwaaiNet.Libp2p.Hosting;
 /// The gateway's libp2p node: the host with the node's persistent identity on the configured TCP port, identify,
 /// ping, kad peer routing, p2pd unary calls, the inbound routes to services, and the bootstrap dialer.
 /// </summary>
-internal sealed class Libp2pNode : IHostedService, IAsyncDisposable
+internal sealed class Libp2pNode : IHostedService, IAsyncDisposable, ILocalLibp2pNode
 {
     private readonly NodeOptions _node;
     private readonly GatewayOptions _gateway;

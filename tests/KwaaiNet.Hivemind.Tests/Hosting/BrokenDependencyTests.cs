@@ -3,7 +3,6 @@
 
 using System.Net;
 using Google.Protobuf;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using KwaaiNet.Contracts.Dht.V1;
 using KwaaiNet.Hivemind.Hosting;
@@ -28,9 +27,15 @@ public sealed class BrokenDependencyTests
         var error = await Assert.ThrowsAsync<RpcException>(() => dht.StoreAsync(
             new StoreRequest
             {
-                Key = ByteString.CopyFromUtf8("k"),
-                Value = ByteString.CopyFromUtf8("v"),
-                ExpirationTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddMinutes(5)),
+                Items =
+                {
+                    new StoreItem
+                    {
+                        Key = "k",
+                        Value = ByteString.CopyFromUtf8("v"),
+                        ExpirationTime = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds() / 1000.0,
+                    },
+                },
             },
             cancellationToken: ct).ResponseAsync.WaitAsync(TimeSpan.FromSeconds(30), ct));
         using var health = await host.Http.GetAsync(new Uri("/health", UriKind.Relative), ct).WaitAsync(TimeSpan.FromSeconds(30), ct);
