@@ -23,6 +23,10 @@ public sealed class EmbeddedModeTests(EmbeddedAppFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task Dht_ServesAndCallsPeersOnTheInProcessLibp2pNode() =>
+        await NodeCalls.AssertDhtOverLibp2pAsync(fixture.Channel("node"), fixture.Channel("node"), TestContext.Current.CancellationToken);
+
+    [Fact]
     public async Task PublicFront_ServesMapAndRefusesHealth()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -8,7 +8,14 @@ using KwaaiNet.Contracts.Dht.V1;
 using KwaaiNet.Contracts.Gateway.V1;
 using KwaaiNet.Contracts.Inference.V1;
 using KwaaiNet.Contracts.Map.V1;
+using KwaaiNet.Hivemind;
+using KwaaiNet.Hivemind.Protocol;
+using KwaaiNet.Hivemind.Routing;
+using KwaaiNet.Hivemind.Values;
+using KwaaiNet.Libp2p.Identity;
+using KwaaiNet.Libp2p.Multiformats;
 using KwaaiNet.Testing;
+using KwaaiNet.Testing.Dht;
 
 namespace KwaaiNet.AppHost.Tests;
 
@@ -57,6 +64,37 @@ internal static class NodeCalls
         var entry = Assert.Single(found.Entries);
         Assert.Equal(subkey, entry.Subkey);
         Assert.Equal(new byte[] { 1, 2, 3 }, entry.Value.ToByteArray());
+    }
+
+    /// <summary>
+    /// A libp2p peer of our own calls the node's DHT over the network: the gateway routes DHTProtocol.* to the dht
+    /// module, which answers with its node id, asks the peer back (through the gateway's CallUnary) to validate the
+    /// ping, stores what the peer sends, and lists the peer in its routing table.
+    /// </summary>
+    public static async Task AssertDhtOverLibp2pAsync(GrpcChannel gateway, GrpcChannel dht, CancellationToken ct)
+    {
+        var identity = await new Gateway.GatewayClient(gateway).IdentityAsync(new IdentityRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+        var nodePeer = PeerId.Parse(identity.PeerId);
+        var address = Multiaddr.Parse(identity.ListenAddrs.First(static a => a.StartsWith("/ip4/127.0.0.1/", StringComparison.Ordinal))).WithPeerId(nodePeer);
+        var dhtClient = new Dht.DhtClient(dht);
+        var table = await dhtClient.RoutingTableAsync(new RoutingTableRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+        await using var peers = await DhtSwarm.StartAsync(1, SwarmTransport.Libp2p, cancellationToken: ct).WaitAsync(Deadline, ct);
+        var peer = peers.Nodes[0];
+        await peer.ConnectAsync(address, ct).WaitAsync(Deadline, ct);
+
+        var nodeId = await peer.Dht.Protocol.CallPingAsync(nodePeer, validate: true, ct).WaitAsync(Deadline, ct);
+        var key = DhtId.FromKey("apphost-libp2p-" + Guid.NewGuid().ToString("N"));
+        var stored = await peer.Dht.Protocol.CallStoreAsync(
+            nodePeer, [new DhtStoreItem(key, DhtMsgPack.RegularValueTag, new byte[] { 7, 8, 9 }, DhtTime.Now(TimeProvider.System) + 300)], ct).WaitAsync(Deadline, ct);
+        var found = await dhtClient.GetAsync(new GetRequest { KeyId = ByteString.CopyFrom(key.ToBytes()) }, deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+        var after = await dhtClient.RoutingTableAsync(new RoutingTableRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+
+        Assert.Equal(table.NodeId.ToByteArray(), nodeId?.ToBytes());
+        Assert.Equal(identity.PeerId, after.PeerId);
+        Assert.Equal([true], stored);
+        Assert.True(found.Found);
+        Assert.Equal(new byte[] { 7, 8, 9 }, found.Value.ToByteArray());
+        Assert.Contains(after.Buckets.SelectMany(static b => b.Nodes), n => n.PeerId == peer.PeerId.ToBase58() && n.NodeId.Span.SequenceEqual(peer.Dht.NodeId.ToBytes()));
     }
 
     public static async Task AssertInferenceInfoAsync(GrpcChannel channel, CancellationToken ct)

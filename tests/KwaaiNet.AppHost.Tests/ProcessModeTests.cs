@@ -23,6 +23,10 @@ public sealed class ProcessModeTests(ProcessAppFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Dht_ServesAndCallsPeersThroughTheGateway() =>
+        await NodeCalls.AssertDhtOverLibp2pAsync(fixture.Channel("p2p-gateway"), fixture.Channel("dht"), TestContext.Current.CancellationToken);
+
+    [Fact]
     public async Task CarbonSample_CrossesRabbitMqToTheMap()
     {
         var map = await NodeCalls.WaitForCarbonSampleOnMapAsync(fixture.Channel("map-announcer"), TestContext.Current.CancellationToken);

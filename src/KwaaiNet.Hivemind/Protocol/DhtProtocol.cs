@@ -337,9 +337,11 @@ public sealed class DhtProtocol : IAsyncDisposable
                 throw new DhtRequestException($"item {index}: subkey is {item.Subkey.Length} bytes; at most {_options.MaxSubkeyBytes} are accepted");
             }
 
-            if (!DhtMsgPack.IsSingleObject(item.Subkey.Span, _limits.MaxDepth, out var error))
+            // One hashable msgpack object: hivemind loads it as a dictionary key, so a list or map would break
+            // every Python reader of the key.
+            if (!DhtMsgPack.IsValidSubkey(item.Subkey.Span, _limits, out var error))
             {
-                throw new DhtRequestException($"item {index}: subkey is not one msgpack object: {error}");
+                throw new DhtRequestException($"item {index}: subkey is not a valid msgpack subkey: {error}");
             }
 
             CheckSubkeyOwner(item.Subkey, index, caller);

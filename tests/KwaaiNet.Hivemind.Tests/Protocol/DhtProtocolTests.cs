@@ -317,14 +317,16 @@ public sealed class DhtProtocolTests
     [InlineData("d9")]       // a str8 header without its length
     [InlineData("a3616263ff")] // a str followed by a stray byte
     [InlineData("dc0001")]   // an array16 promising an element that is not there
-    public async Task SubkeyThatIsNotOneMsgpackObject_IsRefused(string subkeyHex)
+    [InlineData("91a161")]   // a list: hivemind would crash loading it as a dictionary key
+    [InlineData("80")]       // a map, likewise
+    public async Task SubkeyThatIsNotOneHashableMsgpackObject_IsRefused(string subkeyHex)
     {
         await using var pair = ProtocolPair.Create();
         var key = DhtId.FromKey("z");
 
         var result = await pair.RawAsync("rpc_store", Store((key, Convert.FromHexString(subkeyHex), Value1, pair.Now + 20, false)).ToByteArray());
 
-        Assert.Contains("subkey is not one msgpack object", result.Error, StringComparison.Ordinal);
+        Assert.Contains("subkey is not a valid msgpack subkey", result.Error, StringComparison.Ordinal);
         Assert.Null(await pair.ServerStore.GetAsync(DhtTier.Storage, key, TestContext.Current.CancellationToken));
     }
 

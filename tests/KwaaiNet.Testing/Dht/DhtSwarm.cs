@@ -57,6 +57,13 @@ public sealed class SwarmNode
 
     internal Libp2pHost? Host { get; }
 
+    /// <summary>Dials <paramref name="address"/> (a multiaddr with <c>/p2p/</c>); libp2p swarms only.</summary>
+    public async Task ConnectAsync(Multiaddr address, CancellationToken cancellationToken)
+    {
+        var host = Host ?? throw new InvalidOperationException("an in-memory node has no libp2p host");
+        await host.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+    }
+
     internal IdentifyService? Identify { get; }
 }
 
