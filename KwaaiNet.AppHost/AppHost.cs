@@ -54,11 +54,13 @@ else
     (redis, redisServer, messaging, messagingServer) = (redisConnection, redisProcess, rabbitConnection, rabbitProcess);
 }
 
-// Services in dependency order.
+// Services in dependency order. A service stops waiting, and fails to start, when the server it waits for fails to
+// start, instead of waiting for it forever. A server that exits once running shows as Finished with its exit code, but
+// Aspire keeps its dependents Waiting for it to turn healthy.
 var dht = builder.AddProject<Projects.KwaaiNet_Dht>("dht")
     .WithNodeConfiguration(builder.Configuration)
     .WithHttpHealthCheck("/health", endpointName: "http")
-    .WithReference(redis).WaitFor(redisServer);
+    .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable);
 
 var inferenceWorker = builder.AddProject<Projects.KwaaiNet_InferenceWorker>("inference-worker")
     .WithNodeConfiguration(builder.Configuration)
@@ -68,12 +70,12 @@ var inferenceWorker = builder.AddProject<Projects.KwaaiNet_InferenceWorker>("inf
 var carbonTracker = builder.AddProject<Projects.KwaaiNet_CarbonTracker>("carbon-tracker")
     .WithNodeConfiguration(builder.Configuration)
     .WithHttpHealthCheck("/health", endpointName: "http")
-    .WithReference(messaging).WaitFor(messagingServer);
+    .WithReference(messaging).WaitFor(messagingServer, WaitBehavior.StopOnResourceUnavailable);
 
 var mapAnnouncer = builder.AddProject<Projects.KwaaiNet_MapAnnouncer>("map-announcer")
     .WithNodeConfiguration(builder.Configuration)
     .WithHttpHealthCheck("/health", endpointName: "http")
-    .WithReference(messaging).WaitFor(messagingServer)
+    .WithReference(messaging).WaitFor(messagingServer, WaitBehavior.StopOnResourceUnavailable)
     .WithReference(dht).WaitFor(dht);
 
 // The gateway starts last: inbound DHT calls route to dht, and its public front proxies to map-announcer and the

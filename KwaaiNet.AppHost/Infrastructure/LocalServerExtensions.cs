@@ -39,16 +39,21 @@ internal static class LocalServerExtensions
     {
         var folder = ScratchFolder.Create(name);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ScratchFolder.Remove(folder);
-        var epmdPort = FreePort.Next().ToString(CultureInfo.InvariantCulture);
+        var epmdPort = FreePort.Next();
         var distPort = FreePort.Next().ToString(CultureInfo.InvariantCulture);
         var amqpPort = FreePort.Next();
         var nodeName = name + "-" + Guid.NewGuid().ToString("N") + "@localhost";
 
         // epmd runs in the foreground under the AppHost: otherwise RabbitMQ starts "epmd -daemon", which outlives it.
-        var epmdServer = builder.AddExecutable($"{name}-epmd", epmd, folder, "-address", "127.0.0.1", "-port", epmdPort);
+        // RabbitMQ waits until epmd answers, not only until its process runs: an Erlang node that finds no epmd on
+        // ERL_EPMD_PORT starts its own daemon or gives up, and then the broker never becomes healthy.
+        var epmdServer = builder.AddExecutable($"{name}-epmd", epmd, folder, "-address", "127.0.0.1", "-port", epmdPort.ToString(CultureInfo.InvariantCulture));
+        var epmdCheck = $"{name}-epmd-names";
+        builder.Services.AddHealthChecks().AddAsyncCheck(epmdCheck, ct => ServerProbes.EpmdAsync(epmdPort, ct));
+        epmdServer.WithHealthCheck(epmdCheck);
 
         var server = builder.AddExecutable($"{name}-server", rabbitMqServer, folder)
-            .WithEnvironment("ERL_EPMD_PORT", epmdPort)
+            .WithEnvironment("ERL_EPMD_PORT", epmdPort.ToString(CultureInfo.InvariantCulture))
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
             .WithEnvironment("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
             .WithEnvironment("RABBITMQ_NODE_PORT", amqpPort.ToString(CultureInfo.InvariantCulture))
@@ -61,7 +66,7 @@ internal static class LocalServerExtensions
             .WithEnvironment("RABBITMQ_LOGS", "-")
             .WithEnvironment("RABBITMQ_ENABLED_PLUGINS_FILE", Path.Combine(folder, "enabled_plugins"))
             .WithEndpoint(port: amqpPort, targetPort: amqpPort, scheme: "tcp", name: "amqp", isProxied: false)
-            .WaitFor(epmdServer);
+            .WaitFor(epmdServer, WaitBehavior.StopOnResourceUnavailable);
         var endpoint = server.GetEndpoint("amqp");
         var check = $"{name}-server-amqp";
         builder.Services.AddHealthChecks().AddAsyncCheck(check, ct => ServerProbes.RabbitMqAsync(endpoint.IsAllocated ? endpoint.Port : null, ct));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -14,6 +15,8 @@ namespace KwaaiNet.AppHost.Infrastructure;
 internal static class ServerProbes
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    private static readonly byte[] EpmdNamesRequest = [0, 1, 110];
 
     /// <summary>Redis answers <c>PING</c> with <c>+PONG</c>.</summary>
     public static async Task<HealthCheckResult> RedisAsync(int? port, CancellationToken cancellationToken)
@@ -40,6 +43,30 @@ internal static class ServerProbes
         return b.Length >= 11 && b[0] == 1 && b[1] == 0 && b[2] == 0 && b[7] == 0 && b[8] == 10 && b[9] == 0 && b[10] == 10
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("rabbitmq did not answer the AMQP 0-9-1 header with Connection.Start");
+    }
+
+    /// <summary>
+    /// epmd answers a NAMES_REQ (a 2-byte big-endian length, then the request byte 110) with its own port as a 4-byte
+    /// big-endian integer, followed by one line per registered node (Erlang distribution protocol, "EPMD Protocol").
+    /// A bare TCP connect would do too, since epmd is not proxied, but the reply also proves it is epmd on that port.
+    /// </summary>
+    public static async Task<HealthCheckResult> EpmdAsync(int? port, CancellationToken cancellationToken)
+    {
+        var reply = await ExchangeAsync(port, EpmdNamesRequest, 4, cancellationToken);
+        if (reply.Error is not null)
+        {
+            return HealthCheckResult.Unhealthy(reply.Error);
+        }
+
+        if (reply.Bytes.Length < 4)
+        {
+            return HealthCheckResult.Unhealthy($"epmd answered NAMES_REQ with {reply.Bytes.Length} bytes, not its 4-byte port");
+        }
+
+        var answered = BinaryPrimitives.ReadInt32BigEndian(reply.Bytes);
+        return answered == port
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"epmd answered NAMES_REQ with port {answered}, not {port}");
     }
 
     private static async Task<(byte[] Bytes, string? Error)> ExchangeAsync(int? port, byte[] request, int replyBytes, CancellationToken cancellationToken)
@@ -77,6 +104,10 @@ internal static class ServerProbes
             return ([], $"no answer on 127.0.0.1:{p} within {Timeout.TotalSeconds:0} s");
         }
         catch (SocketException ex)
+        {
+            return ([], $"127.0.0.1:{p}: {ex.Message}");
+        }
+        catch (IOException ex)
         {
             return ([], $"127.0.0.1:{p}: {ex.Message}");
         }
