@@ -6,6 +6,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using KwaaiNet.Benchmarks;
 using KwaaiNet.Benchmarks.AppHost;
+using KwaaiNet.Benchmarks.Dht;
 using KwaaiNet.Benchmarks.Libp2p;
 
 // dotnet run -c Release --project bench/KwaaiNet.Benchmarks -- <area> [--quick] [--out DIR]
@@ -14,6 +15,11 @@ using KwaaiNet.Benchmarks.Libp2p;
 //   libp2p           libp2p stack on loopback: throughput vs raw TCP, the ChaCha20-Poly1305 ceiling and js-libp2p,
 //                    1,000 concurrent streams, allocations per MB, unary calls/s; PASS/FAIL per target
 //                    (--quick: 32 MiB transfers instead of 256 MiB, 3 runs instead of 5)
+//   dht              Hivemind DHT swarms: 50 nodes over loopback libp2p, 100 and 1,000 in memory; beam size, rpc_find calls
+//                    and hops per get against log2(N), store/get latency p50/p99 as multiples of one direct rpc_find
+//                    round trip, get success at 0%, 10% and 30% churn; PASS/FAIL per target (mean RPCs per get, counted
+//                    by the lookup once drained, vs beam + 2·log2(N)); every get from a node not holding the key
+//                    (--quick: 20, 50 and 200 nodes, 20 keys instead of 100)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Directory.GetCurrentDirectory();
@@ -36,6 +42,10 @@ switch (area)
         var (libp2pResults, verdicts) = await Libp2pBenchmark.RunAsync(quick, cancel.Token);
         await BenchmarkReport.WriteAsync(area, quick, libp2pResults, output, cancel.Token, verdicts);
         return 0;
+    case "dht":
+        var (dhtResults, dhtVerdicts) = await DhtBenchmark.RunAsync(quick, cancel.Token);
+        await BenchmarkReport.WriteAsync(area, quick, dhtResults, output, cancel.Token, dhtVerdicts);
+        return 0;
     case "micro":
         var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(output, "micro"));
         if (quick)
@@ -47,6 +57,6 @@ switch (area)
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkResult).Assembly).Run(filter, config);
         return summaries.Any(static s => s.HasCriticalValidationErrors || s.Reports.Any(static r => !r.Success)) ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p> [--quick] [--out DIR]");
+        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht> [--quick] [--out DIR]");
         return 2;
 }
