@@ -116,6 +116,7 @@ internal sealed class DhtRuntime(
         var dhtNode = _node ?? throw new InvalidOperationException("the DHT node has not started");
         var transport = Transport!;
         var ids = new List<Libp2p.Identity.PeerId>();
+        var addresses = new List<Multiaddr>();
         foreach (var text in peers)
         {
             var address = Multiaddr.Parse(text);
@@ -125,19 +126,33 @@ internal sealed class DhtRuntime(
             }
 
             ids.Add(peer);
-            try
-            {
-                await transport.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DhtCallException)
-            {
-                // Unreachable now; the ping below fails too, and the caller retries.
-            }
+            addresses.Add(address);
         }
 
+        // Each dial is bounded by the RPC timeout (the transport's own dial and handshake timeouts are longer), and the
+        // peers are dialled together, so a silent peer delays the answer by one timeout at most.
+        await Task.WhenAll(addresses.Select(address => ConnectAsync(transport, address, cancellationToken))).ConfigureAwait(false);
         var answered = await dhtNode.BootstrapAsync(ids, cancellationToken).ConfigureAwait(false);
         _logger.Bootstrapped(answered, ids.Count, dhtNode.RoutingTable.Count);
         return answered;
+    }
+
+    private async Task ConnectAsync(IDhtTransport transport, Multiaddr address, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.RpcTimeout);
+        try
+        {
+            await transport.ConnectAsync(address, timeout.Token).ConfigureAwait(false);
+        }
+        catch (DhtCallException)
+        {
+            // Unreachable now; the ping fails too, and the caller retries.
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // No connection within the RPC timeout: likewise.
+        }
     }
 
     private async Task MaintainAsync(CancellationToken cancellationToken)
