@@ -15,6 +15,8 @@ namespace KwaaiNet.Hivemind.Protocol;
 /// </summary>
 public sealed class GatewayDhtTransport(Gateway.GatewayClient gateway) : IDhtTransport
 {
+    private static readonly TimeSpan IdentityDeadline = TimeSpan.FromSeconds(1);
+
     private PeerId? _localPeer;
 
     /// <inheritdoc/>
@@ -25,7 +27,9 @@ public sealed class GatewayDhtTransport(Gateway.GatewayClient gateway) : IDhtTra
         {
             try
             {
-                var identity = await gateway.IdentityAsync(new IdentityRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                // A short deadline: callers (RoutingTable, FindNearest) answer without our peer id rather than wait on a
+                // gateway that is not up yet.
+                var identity = await gateway.IdentityAsync(new IdentityRequest(), deadline: DateTime.UtcNow + IdentityDeadline, cancellationToken: cancellationToken).ConfigureAwait(false);
                 _localPeer = PeerId.Parse(identity.PeerId);
             }
             catch (RpcException ex)

@@ -58,7 +58,7 @@ public sealed class DhtGrpcApiTests
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("items[0]: subkey is 303 bytes; at most 256", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.InvalidArgument, notMsgpack.StatusCode);
-        Assert.Contains("subkey is not one msgpack object", notMsgpack.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("subkey is not a valid msgpack subkey", notMsgpack.Status.Detail, StringComparison.Ordinal);
         Assert.False((await GetAsync(dht, new GetRequest { Key = key }, ct)).Found);
     }
 

@@ -136,6 +136,9 @@ public sealed class InteropTests
         var connection = ours.Host.FindConnection(jsId)!;
         await Poll.UntilAsync(() => ours.Host.PeerStore.GetProtocols(jsId).Contains(KadDht.ProtocolId), ct);
 
+        // Both sides identified each other, so each has the other's listen addresses to redial after the close.
+        await js.SendAsync("peerInfo", new { peerId = ours.PeerId.ToString(), waitForProtocol = KadDht.ProtocolId }, ct);
+
         if (jsCloses)
         {
             await js.SendAsync("hangup", new { peerId = ours.PeerId.ToString() }, ct);
