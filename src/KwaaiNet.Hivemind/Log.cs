@@ -50,8 +50,12 @@ internal static partial class Log
     public static partial void Bootstrapped(this ILogger logger, int answered, int peers, int size);
 
     [LoggerMessage(EventId = Base + 18, EventName = nameof(BootstrapUnanswered), Level = LogLevel.Warning,
-        Message = "DHT bootstrap: none of the {Peers} initial peers answered; retrying in {Delay}")]
+        Message = "DHT bootstrap: none of the {Peers} initial peers answered; retrying in {Delay}, with backoff; the node keeps serving")]
     public static partial void BootstrapUnanswered(this ILogger logger, int peers, TimeSpan delay);
+
+    [LoggerMessage(EventId = Base + 21, EventName = nameof(BootstrapStillUnanswered), Level = LogLevel.Debug,
+        Message = "DHT bootstrap: still none of the {Peers} initial peers answered; retrying in {Delay}")]
+    public static partial void BootstrapStillUnanswered(this ILogger logger, int peers, TimeSpan delay);
 
     [LoggerMessage(EventId = Base + 19, EventName = nameof(MaintenanceFailed), Level = LogLevel.Warning,
         Message = "DHT maintenance ({Task}) failed")]

@@ -162,6 +162,7 @@ internal sealed class DhtRuntime(
         var nextPurge = time.GetUtcNow() + options.Value.PurgePeriod;
         var nextRefresh = time.GetUtcNow() + options.Value.RefreshPeriod;
         var bootstrapped = peers.Count == 0;
+        var warned = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -171,7 +172,21 @@ internal sealed class DhtRuntime(
                     bootstrapped = await BootstrapAsync(peers, cancellationToken).ConfigureAwait(false) > 0;
                     if (!bootstrapped)
                     {
-                        _logger.BootstrapUnanswered(peers.Count, retry);
+                        // One warning, then quiet retries (as the gateway's bootstrap dialer): in the split deployment
+                        // the first try often comes before the gateway is up.
+                        if (warned)
+                        {
+                            _logger.BootstrapStillUnanswered(peers.Count, retry);
+                        }
+                        else
+                        {
+                            _logger.BootstrapUnanswered(peers.Count, retry);
+                            warned = true;
+                        }
+                    }
+                    else
+                    {
+                        warned = false;
                     }
                 }
 
