@@ -83,13 +83,13 @@ internal sealed class OnnxGraphBuilder
                 bytes = MemoryMarshal.AsBytes(data).ToArray();
                 break;
             case DataType.Float16:
-                var halves = new Half[data.Length];
+                bytes = new byte[checked(data.Length * sizeof(ushort))];
+                var halves = MemoryMarshal.Cast<byte, Half>(bytes.AsSpan());
                 for (var i = 0; i < data.Length; i++)
                 {
                     halves[i] = (Half)data[i];
                 }
 
-                bytes = MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(type), type, "float data is stored as FLOAT or FLOAT16");

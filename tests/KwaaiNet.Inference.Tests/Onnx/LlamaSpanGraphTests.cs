@@ -53,6 +53,43 @@ public sealed class LlamaSpanGraphTests
     }
 
     [Fact]
+    public void Build_ChunkedPrefillOnTopOfPast_MatchesReference()
+    {
+        var config = Config(64, 4, 2, 500_000f);
+        var weights = new RandomLlamaWeights(config, seed: 13);
+        var reference = new LlamaReference(weights);
+        var cache = new LlamaReference.Cache();
+        using var runner = new SpanRunner(LlamaSpanGraph.Build(weights, 0, Layers), config, 0, Layers, LlamaGraphPrecision.Fp32);
+
+        int[] chunks = [4, 3, 1, 2];
+        for (var step = 0; step < chunks.Length; step++)
+        {
+            var input = OnnxAssert.Random(50 + step, chunks[step] * config.HiddenSize);
+            OnnxAssert.Close(reference.Layers(input, 0, Layers, cache), runner.Step(input), 1e-4, what: $"chunk {step}");
+        }
+
+        Assert.Equal(chunks.Sum(), runner.Total);
+    }
+
+    [Fact]
+    public void Reference_IncrementalWithCache_EqualsOneFullPass()
+    {
+        // The reference's own KV cache must not change the result: decode steps equal one pass over the sequence.
+        var config = Config(64, 4, 2, 10_000f);
+        var reference = new LlamaReference(new RandomLlamaWeights(config, seed: 17));
+        var input = OnnxAssert.Random(1, 6 * config.HiddenSize);
+        var whole = reference.Layers(input, 0, Layers, new LlamaReference.Cache());
+
+        var cache = new LlamaReference.Cache();
+        var first = reference.Layers(input[..(4 * config.HiddenSize)], 0, Layers, cache);
+        var fifth = reference.Layers(input[(4 * config.HiddenSize)..(5 * config.HiddenSize)], 0, Layers, cache);
+        var sixth = reference.Layers(input[(5 * config.HiddenSize)..], 0, Layers, cache);
+
+        OnnxAssert.Close(whole, [.. first, .. fifth, .. sixth], 1e-6, what: "incremental");
+        Assert.Equal(6, cache.Length(Layers - 1));
+    }
+
+    [Fact]
     public void Build_TwoChainedSpans_EqualTheWholeSpan()
     {
         var config = Config(64, 4, 2, 10_000f, layers: 4);
@@ -181,6 +218,29 @@ public sealed class LlamaSpanGraphTests
     }
 
     [Theory]
+    [InlineData(0f, 10_000f)]
+    [InlineData(float.NaN, 10_000f)]
+    [InlineData(1e-5f, 0f)]
+    [InlineData(1e-5f, float.PositiveInfinity)]
+    public void Build_BadNormEpsilonOrRopeBase_Throws(float epsilon, float theta)
+    {
+        var config = Config(64, 4, 2, 10_000f) with { RmsNormEpsilon = epsilon, RopeTheta = theta };
+        var weights = new RandomLlamaWeights(Config(64, 4, 2, 10_000f), seed: 1);
+
+        Assert.Throws<InvalidDataException>(() => LlamaSpanGraph.Build(new ConfigOverride(weights, config), 0, 1));
+    }
+
+    [Fact]
+    public void Build_HiddenNotMultipleOfHeads_Throws()
+    {
+        var weights = new RandomLlamaWeights(Config(64, 4, 2, 10_000f), seed: 1);
+        var config = weights.Config with { HeadCount = 5, KvHeadCount = 5 };
+
+        var error = Assert.Throws<InvalidDataException>(() => LlamaSpanGraph.Build(new ConfigOverride(weights, config), 0, 1));
+        Assert.Contains("hidden size 64 is not a multiple of the head count 5", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-5)]
     public void Build_NonPositiveContextLength_Throws(int context)
@@ -214,6 +274,18 @@ public sealed class LlamaSpanGraphTests
     }
 
     private const int LlamaTensorsLimit = LlamaTensors.MaxSequenceLength;
+
+    /// <summary>The same tensors under another (inconsistent) config.</summary>
+    private sealed class ConfigOverride(ILlamaWeights inner, LlamaConfig config) : ILlamaWeights
+    {
+        public LlamaConfig Config => config;
+
+        public bool Contains(string name) => inner.Contains(name);
+
+        public IReadOnlyList<long> Shape(string name) => inner.Shape(name);
+
+        public float[] ReadFloat32(string name) => inner.ReadFloat32(name);
+    }
 
     private static IEnumerable<(int Step, int Tokens)> Steps()
     {
