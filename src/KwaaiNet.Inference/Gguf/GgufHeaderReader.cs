@@ -13,7 +13,7 @@ namespace KwaaiNet.Inference.Gguf;
 /// </summary>
 internal sealed class GgufHeaderReader(Stream stream, long length, GgufReadLimits limits)
 {
-    private static readonly UTF8Encoding _strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly byte[] _scratch = new byte[8];
 
     public long Position { get; private set; }
@@ -42,7 +42,7 @@ internal sealed class GgufHeaderReader(Stream stream, long length, GgufReadLimit
         ReadExactly(bytes, what);
         try
         {
-            return _strictUtf8.GetString(bytes);
+            return StrictUtf8.GetString(bytes);
         }
         catch (DecoderFallbackException ex)
         {
