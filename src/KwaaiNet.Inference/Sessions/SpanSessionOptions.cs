@@ -17,13 +17,13 @@ public sealed class SpanSessionOptions
 
     /// <summary>
     /// A session unused this long is closed by <see cref="SpanSessionManager.SweepIdle"/>, which a timer runs every half
-    /// of it. Default 30 minutes, Petals' <c>session_timeout</c>; <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// of it. Default 30 minutes, Petals' <c>session_timeout</c> (<c>petals/server/server.py</c>); <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
     /// The longest one step may run before ONNX Runtime is told to stop it. Default 5 minutes, Petals'
-    /// <c>step_timeout</c>; <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// <c>step_timeout</c> (<c>petals/server/server.py</c>); <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
     /// </summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -428,6 +428,62 @@ public sealed class SpanSessionManagerTests
         Assert.Equal(1, b.Length);
     }
 
+    [Fact]
+    public void Dispose_ClosesEverySessionAndRefusesNewOnes()
+    {
+        using var model = new SpanModel(new RandomLlamaWeights(Config(), seed: 35), 0, Layers);
+        var manager = Manager(model, budgetTokens: 20);
+        var a = manager.Open(8);
+        var b = manager.Open(8);
+        manager.Step(a, Hidden(1400, 2), 2, TestContext.Current.CancellationToken);
+
+        manager.Dispose();
+
+        Assert.True(a.IsClosed);
+        Assert.True(b.IsClosed);
+        Assert.Equal(0, manager.OpenSessionCount);
+        Assert.Equal(20, manager.CacheTokensLeft);
+        Assert.Throws<ObjectDisposedException>(() => manager.Open(1));
+        Assert.Equal(InferenceSessionError.SessionClosed, Assert.Throws<InferenceSessionException>(
+            () => manager.Step(a, Hidden(1401, 1), 1, TestContext.Current.CancellationToken)).Error);
+    }
+
+    [Theory]
+    [InlineData(-1L, 60, 60)]
+    [InlineData(1024L, 0, 60)]
+    [InlineData(1024L, 60, -5)]
+    public void Constructor_BadOptions_AreRefused(long budget, int idleSeconds, int stepSeconds)
+    {
+        using var model = new SpanModel(new RandomLlamaWeights(Config(), seed: 36), 0, 1);
+        var options = Options.Create(new SpanSessionOptions
+        {
+            KvCacheBudgetBytes = budget,
+            IdleTimeout = TimeSpan.FromSeconds(idleSeconds),
+            StepTimeout = TimeSpan.FromSeconds(stepSeconds),
+        });
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpanSessionManager(model, options, TimeProvider.System));
+    }
+
+    [Fact]
+    public void SpanModel_UsesTheGivenSessionOptionsFactory()
+    {
+        var created = 0;
+        using var model = new SpanModel(
+            new RandomLlamaWeights(Config(), seed: 37),
+            0,
+            1,
+            sessionOptions: () =>
+            {
+                created++;
+                return new Microsoft.ML.OnnxRuntime.SessionOptions { IntraOpNumThreads = 1 };
+            });
+        using var manager = Manager(model);
+
+        Assert.Equal(1, created);
+        Assert.Equal(64, manager.Step(manager.Open(2), Hidden(1500, 2), 2, TestContext.Current.CancellationToken).Length / 2);
+    }
+
     private static SpanSessionManager Manager(
         SpanModel model, long budgetTokens = 1000, TimeProvider? time = null, TimeSpan? idle = null, TimeSpan? step = null) =>
         new(
