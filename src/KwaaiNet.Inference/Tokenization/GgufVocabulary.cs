@@ -74,7 +74,8 @@ public sealed record GgufVocabulary
 
     /// <summary>The type of token <paramref name="id"/>: from <see cref="TokenTypes"/>, else inferred.</summary>
     /// <param name="id">A token id in range.</param>
-    /// <returns>The given type; without types, BOS/EOS are control, the unknown id unknown, the rest normal.</returns>
+    /// <returns>The given type; without types, BOS/EOS are control, the unknown id unknown, SentencePiece
+    /// <c>&lt;0xXX&gt;</c> tokens byte, the rest normal.</returns>
     public GgufTokenType TypeOf(int id)
     {
         if (TokenTypes is { } types)
@@ -87,7 +88,15 @@ public sealed record GgufVocabulary
             return GgufTokenType.Control;
         }
 
-        return id == UnknownId ? GgufTokenType.Unknown : GgufTokenType.Normal;
+        if (id == UnknownId)
+        {
+            return GgufTokenType.Unknown;
+        }
+
+        return IsSentencePiece && Tokens[id] is ['<', '0', 'x', var high, var low, '>'] && char.IsAsciiHexDigit(high)
+            && char.IsAsciiHexDigit(low)
+            ? GgufTokenType.Byte
+            : GgufTokenType.Normal;
     }
 
     /// <summary>Checks sizes, lengths and ids.</summary>

@@ -12,7 +12,7 @@ namespace KwaaiNet.Inference.Tokenization;
 /// a leading space (<c>add_space_prefix</c>); spaces become '▁' (U+2581); the fragment starts as one symbol per
 /// character, and the adjacent pair whose concatenation is a token with the highest score merges first (leftmost
 /// on ties), until no pair is a token. A leftover character that is not a token falls back to its UTF-8 bytes as
-/// <c>&lt;0xXX&gt;</c> tokens.
+/// <c>&lt;0xXX&gt;</c> tokens, or to the unknown token in a vocabulary without byte tokens.
 /// </summary>
 internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
 {
@@ -21,6 +21,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
     private readonly GgufVocabulary _vocabulary;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenIdsBySpan;
     private readonly int[] _byteIds = new int[256];
+    private readonly bool _byteFallback;
     private readonly SpecialTokenSplitter _specials;
     private readonly HashSet<int> _endOfGeneration;
 
@@ -29,18 +30,17 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
         _vocabulary = vocabulary;
         var tokenIds = TextTokenizer.TokenIds(vocabulary);
         _tokenIdsBySpan = tokenIds.GetAlternateLookup<ReadOnlySpan<char>>();
-        for (var b = 0; b < 256; b++)
+        _byteFallback = true;
+        for (var b = 0; b < 256 && _byteFallback; b++)
         {
-            var text = ByteTokenText((byte)b);
-            if (tokenIds.TryGetValue(text, out var id))
-            {
-                _byteIds[b] = id;
-            }
-            else
-            {
-                _byteIds[b] = vocabulary.UnknownId ?? throw new FormatException(
-                    $"The SentencePiece vocabulary has no byte token {text} and no unknown token to fall back to.");
-            }
+            _byteFallback = tokenIds.TryGetValue(ByteTokenText((byte)b), out _byteIds[b]);
+        }
+
+        if (!_byteFallback && vocabulary.UnknownId is null)
+        {
+            throw new FormatException(
+                "The SentencePiece vocabulary lacks some of the byte tokens <0x00> to <0xFF> and has no unknown token " +
+                "to fall back to.");
         }
 
         _specials = new SpecialTokenSplitter(vocabulary);
@@ -212,7 +212,14 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
                 continue;
             }
 
-            // Only a single character can be left that is not a token (every merge made a token): its bytes.
+            // Only a single character can be left that is not a token (every merge made a token): its bytes, or
+            // the unknown token when the vocabulary has no byte tokens.
+            if (!_byteFallback)
+            {
+                output.Add(_vocabulary.UnknownId!.Value);
+                continue;
+            }
+
             var rune = Rune.TryGetRuneAt(text, start[i], out var r) ? r : Rune.ReplacementChar;
             var n = rune.EncodeToUtf8(utf8);
             for (var b = 0; b < n; b++)
