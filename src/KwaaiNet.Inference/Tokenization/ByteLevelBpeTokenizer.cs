@@ -8,7 +8,7 @@ namespace KwaaiNet.Inference.Tokenization;
 
 /// <summary>
 /// Byte-level BPE as llama.cpp runs a GGUF <c>"gpt2"</c> vocabulary: special tokens are cut out of the text, the rest
-/// is split into words by the pre-tokenizer pattern, each word's UTF-8 bytes become one symbol each (in GPT-2's
+/// is split into words by the pre-tokenizer patterns, each word's UTF-8 bytes become one symbol each (in GPT-2's
 /// byte alphabet), and adjacent symbols merge by merge rank, lowest rank first and leftmost first on ties.
 /// </summary>
 internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
@@ -20,7 +20,7 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
     private readonly Dictionary<long, (int Rank, int Merged)> _merges;
     private readonly SpecialTokenSplitter _specials;
     private readonly HashSet<int> _endOfGeneration;
-    private readonly Regex _pattern;
+    private readonly Regex[] _stages;
     private readonly bool _ignoreMerges;
 
     public ByteLevelBpeTokenizer(GgufVocabulary vocabulary)
@@ -63,7 +63,7 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
 
         _specials = new SpecialTokenSplitter(vocabulary);
         _endOfGeneration = TextTokenizer.EndOfGenerationIds(vocabulary);
-        (_pattern, _ignoreMerges) = PreTokenizerPatterns.For(vocabulary.Pre);
+        (_stages, _ignoreMerges) = PreTokenizerPatterns.For(vocabulary.Pre);
     }
 
     public int VocabSize => _vocabulary.Tokens.Count;
@@ -92,21 +92,9 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
             }
 
             var span = text.AsSpan(fragment.Start, fragment.Length);
-            var position = 0;
-            foreach (var match in _pattern.EnumerateMatches(span))
+            foreach (var (start, length) in PreTokenizerPatterns.Split(span, _stages))
             {
-                if (match.Index > position)
-                {
-                    EncodeWord(span[position..match.Index], output);
-                }
-
-                EncodeWord(span.Slice(match.Index, match.Length), output);
-                position = match.Index + match.Length;
-            }
-
-            if (position < span.Length)
-            {
-                EncodeWord(span[position..], output);
+                EncodeWord(span.Slice(start, length), output);
             }
         }
 

@@ -28,15 +28,74 @@ internal static partial class PreTokenizerPatterns
         RegexOptions.CultureInvariant)]
     public static partial Regex Gpt2();
 
+    /// <summary>Runs of punctuation and ASCII symbols: the first split of llama.cpp's default pre-tokenizer.</summary>
+    [GeneratedRegex(@"[\p{P}\$\+<=>\^~\|]+", RegexOptions.CultureInvariant)]
+    public static partial Regex Punctuation();
+
+    /// <summary>Digit runs.</summary>
+    [GeneratedRegex(@"\p{N}+", RegexOptions.CultureInvariant)]
+    public static partial Regex Digits();
+
+    /// <summary>Three ASCII digits.</summary>
+    [GeneratedRegex("[0-9][0-9][0-9]", RegexOptions.CultureInvariant)]
+    public static partial Regex ThreeDigits();
+
     /// <summary>
-    /// The pattern for a <c>tokenizer.ggml.pre</c> value: GPT-2's for <c>"gpt2"</c> and <c>"default"</c>, Llama-3's
-    /// for <c>"llama-bpe"</c>, <c>"llama3"</c>, <c>"llama-v3"</c> and anything else (the Llama family's default).
+    /// The split stages for a <c>tokenizer.ggml.pre</c> value. Each stage splits every piece of the previous one into
+    /// its matches and the text between them.
+    /// <list type="bullet">
+    /// <item><c>"gpt2"</c>, <c>"gpt-2"</c>: GPT-2's pattern.</item>
+    /// <item><c>"default"</c>: llama.cpp's default: punctuation runs, then GPT-2's pattern, then digit runs, then
+    /// groups of three digits.</item>
+    /// <item><c>"llama-bpe"</c>, <c>"llama3"</c>, <c>"llama-v3"</c>, null and anything else (the Llama family's
+    /// default): the Llama-3 pattern, and a word that is itself a token skips the merges.</item>
+    /// </list>
     /// </summary>
     /// <param name="pre">The value, or null.</param>
-    /// <returns>The pattern, and whether whole words found in the vocabulary skip the merges (Llama-3 does).</returns>
-    public static (Regex Pattern, bool IgnoreMerges) For(string? pre) => pre switch
+    /// <returns>The stages, and whether whole words found in the vocabulary skip the merges.</returns>
+    public static (Regex[] Stages, bool IgnoreMerges) For(string? pre) => pre switch
     {
-        "gpt2" or "default" => (Gpt2(), false),
-        _ => (Llama3(), true),
+        "gpt2" or "gpt-2" => ([Gpt2()], false),
+        "default" => ([Punctuation(), Gpt2(), Digits(), ThreeDigits()], false),
+        _ => ([Llama3()], true),
     };
+
+    /// <summary>Splits <paramref name="text"/> into words with <paramref name="stages"/>: (start, length) pairs.</summary>
+    public static List<(int Start, int Length)> Split(ReadOnlySpan<char> text, Regex[] stages)
+    {
+        List<(int Start, int Length)> pieces = text.IsEmpty ? [] : [(0, text.Length)];
+        foreach (var stage in stages)
+        {
+            var next = new List<(int Start, int Length)>(pieces.Count);
+            foreach (var (start, length) in pieces)
+            {
+                var piece = text.Slice(start, length);
+                var position = 0;
+                foreach (var match in stage.EnumerateMatches(piece))
+                {
+                    if (match.Length == 0)
+                    {
+                        continue;
+                    }
+
+                    if (match.Index > position)
+                    {
+                        next.Add((start + position, match.Index - position));
+                    }
+
+                    next.Add((start + match.Index, match.Length));
+                    position = match.Index + match.Length;
+                }
+
+                if (position < length)
+                {
+                    next.Add((start + position, length - position));
+                }
+            }
+
+            pieces = next;
+        }
+
+        return pieces;
+    }
 }

@@ -35,19 +35,35 @@ public sealed class PreTokenizerPatternsTests
     }
 
     [Theory]
+    [InlineData("don't stop (12345)", new[] { "don", "'", "t", " stop", " ", "(", "123", "45", ")" })]
+    [InlineData("a+b=c", new[] { "a", "+", "b", "=", "c" })]
+    [InlineData("x1234567", new[] { "x", "123", "456", "7" })]
+    public void Default_SplitsAsLlamaCppDefaultDoes(string text, string[] expected)
+    {
+        var (stages, ignoreMerges) = PreTokenizerPatterns.For("default");
+
+        Assert.False(ignoreMerges);
+        Assert.Equal(expected, Split(stages, text));
+    }
+
+    [Theory]
     [InlineData("llama-bpe", true)]
     [InlineData("llama3", true)]
     [InlineData(null, true)]
     [InlineData("something-new", true)]
     [InlineData("gpt2", false)]
-    [InlineData("default", false)]
+    [InlineData("gpt-2", false)]
     public void For_PreValue_ChoosesPattern(string? pre, bool llama3)
     {
-        var (pattern, ignoreMerges) = PreTokenizerPatterns.For(pre);
+        var (stages, ignoreMerges) = PreTokenizerPatterns.For(pre);
 
         Assert.Equal(llama3, ignoreMerges);
-        Assert.Equal(llama3 ? ["123", "4"] : ["1234"], Split(pattern, "1234"));
+        string[] expected = llama3 ? ["123", "4"] : ["1234"];
+        Assert.Equal(expected, Split(stages, "1234"));
     }
+
+    private static string[] Split(Regex[] stages, string text) =>
+        [.. PreTokenizerPatterns.Split(text, stages).Select(p => text.Substring(p.Start, p.Length))];
 
     private static string[] Split(Regex pattern, string text) => [.. pattern.Matches(text).Select(static m => m.Value)];
 }
