@@ -20,8 +20,10 @@ public sealed class LlamaCppTokenizerComparisonTests
         "1234567 89", "Hello, world! (ok?)", "é ß Ω ж", "中文 日本語", "🙂 👍🏽 👨‍👩‍👧", "e\u0301 n\u0303", "a\r\nb", "  \n  ",
     ];
 
-    [Fact]
-    public void SentencePiece_RandomScoredVocabulary_MatchesLlamaCpp()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SentencePiece_RandomScoredVocabulary_MatchesLlamaCpp(bool addSpacePrefix)
     {
         var random = new Random(23);
         string[] alphabet = ["▁", "a", "e", "t", "o", "n", "s", "l", "é", "中", "🙂", "\n"];
@@ -37,7 +39,7 @@ public sealed class LlamaCppTokenizerComparisonTests
             pieces.TryAdd(piece, -random.NextSingle() * 50);
         }
 
-        var vocabulary = SentencePiece([.. pieces.Select(static p => (p.Key, p.Value))], controls: ["<|user|>"]);
+        var vocabulary = SentencePiece([.. pieces.Select(static p => (p.Key, p.Value))], addSpacePrefix: addSpacePrefix, controls: ["<|user|>"]);
         Compare(vocabulary, Texts(random, ["a", "e", "t", "o", "n", " ", "s", "l", "é", "中", "🙂", "\n", "x", "<|user|>", "</s>"]));
     }
 
