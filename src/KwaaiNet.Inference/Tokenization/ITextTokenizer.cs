@@ -27,7 +27,12 @@ public interface ITextTokenizer
 
     /// <summary>
     /// Decodes ids to text. Control tokens print nothing; byte sequences that are not valid UTF-8 become U+FFFD.
+    /// SentencePiece vocabularies drop the one space the encoder prefixed, from the first printed piece.
     /// </summary>
+    /// <remarks>
+    /// Decode whole sequences: to stream generated text, decode the growing sequence and emit what was added, since
+    /// a character can span several byte tokens and a lone SentencePiece piece loses its leading space.
+    /// </remarks>
     /// <param name="ids">Token ids, each in <c>[0, VocabSize)</c>.</param>
     /// <returns>The text.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary.</exception>

@@ -96,7 +96,8 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
         var bytes = new List<byte>();
 
         // The encoder's space prefix: the first printed piece, after any leading control tokens (BOS), drops one
-        // leading space, so that Decode(Encode(text)) gives the text back.
+        // leading space, so that Decode(Encode(text)) gives the text back with or without BOS. (llama.cpp's
+        // llama_detokenize drops it only when the first token is not BOS; SentencePiece drops it either way.)
         var atStart = _vocabulary.AddSpacePrefix;
         foreach (var id in ids)
         {
