@@ -7,6 +7,7 @@ using BenchmarkDotNet.Running;
 using KwaaiNet.Benchmarks;
 using KwaaiNet.Benchmarks.AppHost;
 using KwaaiNet.Benchmarks.Dht;
+using KwaaiNet.Benchmarks.Inference;
 using KwaaiNet.Benchmarks.Libp2p;
 
 // dotnet run -c Release --project bench/KwaaiNet.Benchmarks -- <area> [--quick] [--out DIR]
@@ -20,6 +21,12 @@ using KwaaiNet.Benchmarks.Libp2p;
 //                    round trip, get success at 0%, 10% and 30% churn; PASS/FAIL per target (mean RPCs per get, counted
 //                    by the lookup once drained, vs beam + 2·log2(N)); every get from a node not holding the key
 //                    (--quick: 20, 50 and 200 nodes, 20 keys instead of 100)
+//   inference        Llama on ONNX Runtime (embedding, span through the session manager, head) against llama.cpp via
+//                    LLamaSharp (fp32 KV cache), same 2 threads, one generated F32 GGUF with TinyLlama's layer sizes
+//                    (4 layers): prefill tokens/s (64-token prompt), decode tokens/s (20 steps after 2 warm-up), resident
+//                    memory after load against the weight bytes with ONNX Runtime's prepacking on and off; PASS/FAIL per
+//                    target (--quick: 2 layers, hidden 1024, vocab 8,000, 32-token prompt, 8 decode steps); each
+//                    resident figure comes from a child process of this program (internal area inference-resident)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Directory.GetCurrentDirectory();
@@ -46,6 +53,12 @@ switch (area)
         var (dhtResults, dhtVerdicts) = await DhtBenchmark.RunAsync(quick, cancel.Token);
         await BenchmarkReport.WriteAsync(area, quick, dhtResults, output, cancel.Token, dhtVerdicts);
         return 0;
+    case "inference":
+        var (inferenceResults, inferenceVerdicts) = await InferenceBenchmark.RunAsync(quick, cancel.Token);
+        await BenchmarkReport.WriteAsync(area, quick, inferenceResults, output, cancel.Token, inferenceVerdicts);
+        return 0;
+    case "inference-resident":
+        return InferenceBenchmark.MeasureResident(positional[1..]);
     case "micro":
         var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(output, "micro"));
         if (quick)
@@ -57,6 +70,6 @@ switch (area)
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkResult).Assembly).Run(filter, config);
         return summaries.Any(static s => s.HasCriticalValidationErrors || s.Reports.Any(static r => !r.Success)) ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht> [--quick] [--out DIR]");
+        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht | inference> [--quick] [--out DIR]");
         return 2;
 }

@@ -6,6 +6,7 @@ using KwaaiNet.Inference.Model;
 using KwaaiNet.Inference.Onnx;
 using KwaaiNet.Inference.Tests.Gguf;
 using KwaaiNet.Inference.Tests.Onnx;
+using KwaaiNet.Testing.Inference;
 using LLama;
 using LLama.Common;
 using LLama.Native;

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Inference.Gguf;
+using KwaaiNet.Testing.Inference;
 using LLama;
 using LLama.Common;
 using LLama.Native;

@@ -4,14 +4,14 @@
 using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Inference.Model;
 
-namespace KwaaiNet.Inference.Tests.Gguf;
+namespace KwaaiNet.Testing.Inference;
 
 /// <summary>
 /// Writes a tiny random Llama model as GGUF (seeded), with the metadata and SentencePiece-style tokenizer section
 /// llama.cpp needs: <c>&lt;unk&gt;</c>, <c>&lt;s&gt;</c>, <c>&lt;/s&gt;</c>, the 256 byte tokens <c>&lt;0x00&gt;</c>..,
 /// then plain tokens up to the vocabulary size.
 /// </summary>
-internal static class TinyLlamaGguf
+public static class TinyLlamaGguf
 {
     /// <summary>259 special and byte tokens plus 13 plain ones; 2 layers of width 64 with grouped-query attention.</summary>
     public static LlamaConfig Default { get; } = new(
