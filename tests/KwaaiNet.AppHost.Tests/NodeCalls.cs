@@ -99,7 +99,7 @@ internal static class NodeCalls
 
     public static async Task AssertInferenceInfoAsync(GrpcChannel channel, CancellationToken ct)
     {
-        var info = await new Inference.InferenceClient(channel).InfoAsync(new InfoRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+        var info = await new KwaaiNet.Contracts.Inference.V1.Inference.InferenceClient(channel).InfoAsync(new InfoRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
 
         Assert.Contains(info.ExecutionProviders, static p => p.Name == "CPUExecutionProvider");
         Assert.Single(info.ExecutionProviders, static p => p.Selected);
