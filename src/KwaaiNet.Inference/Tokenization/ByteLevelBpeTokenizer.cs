@@ -11,21 +11,18 @@ namespace KwaaiNet.Inference.Tokenization;
 /// is split into words by the pre-tokenizer patterns, each word's UTF-8 bytes become one symbol each (in GPT-2's
 /// byte alphabet), and adjacent symbols merge by merge rank, lowest rank first and leftmost first on ties.
 /// </summary>
-internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
+internal sealed class ByteLevelBpeTokenizer : VocabularyTokenizer
 {
-    private readonly GgufVocabulary _vocabulary;
     private readonly Dictionary<string, int> _tokenIds;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenIdsBySpan;
     private readonly int[] _byteIds = new int[256];
     private readonly Dictionary<long, (int Rank, int Merged)> _merges;
-    private readonly SpecialTokenSplitter _specials;
-    private readonly HashSet<int> _endOfGeneration;
     private readonly Regex[] _stages;
     private readonly bool _ignoreMerges;
 
     public ByteLevelBpeTokenizer(GgufVocabulary vocabulary)
+        : base(vocabulary)
     {
-        _vocabulary = vocabulary;
         _tokenIds = TextTokenizer.TokenIds(vocabulary);
         _tokenIdsBySpan = _tokenIds.GetAlternateLookup<ReadOnlySpan<char>>();
         for (var b = 0; b < 256; b++)
@@ -61,20 +58,10 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
             _merges.TryAdd(PairKey(leftId, rightId), (rank, mergedId));
         }
 
-        _specials = new SpecialTokenSplitter(vocabulary);
-        _endOfGeneration = TextTokenizer.EndOfGenerationIds(vocabulary);
         (_stages, _ignoreMerges) = PreTokenizerPatterns.For(vocabulary.Pre);
     }
 
-    public int VocabSize => _vocabulary.Tokens.Count;
-
-    public int BosId => _vocabulary.BosId;
-
-    public int EosId => _vocabulary.EosId;
-
-    public bool IsEndOfGeneration(int id) => _endOfGeneration.Contains(id);
-
-    public IReadOnlyList<int> Encode(string text, bool addBos)
+    public override IReadOnlyList<int> Encode(string text, bool addBos)
     {
         ArgumentNullException.ThrowIfNull(text);
         var output = new List<int>();
@@ -83,7 +70,7 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
             output.Add(BosId);
         }
 
-        foreach (var fragment in _specials.Split(text))
+        foreach (var fragment in Specials.Split(text))
         {
             if (!fragment.IsText)
             {
@@ -101,7 +88,7 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
         return output;
     }
 
-    public string Decode(IEnumerable<int> ids)
+    public override string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var bytes = new List<byte>();
@@ -113,8 +100,8 @@ internal sealed class ByteLevelBpeTokenizer : ITextTokenizer
                 throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is outside the vocabulary of {VocabSize} tokens.");
             }
 
-            var token = _vocabulary.Tokens[id];
-            switch (_vocabulary.TypeOf(id))
+            var token = Vocabulary.Tokens[id];
+            switch (Vocabulary.TypeOf(id))
             {
                 case GgufTokenType.Control or GgufTokenType.Unused:
                     break;

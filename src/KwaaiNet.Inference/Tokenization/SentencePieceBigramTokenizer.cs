@@ -14,20 +14,17 @@ namespace KwaaiNet.Inference.Tokenization;
 /// on ties), until no pair is a token. A leftover character that is not a token falls back to its UTF-8 bytes as
 /// <c>&lt;0xXX&gt;</c> tokens, or to the unknown token in a vocabulary without byte tokens.
 /// </summary>
-internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
+internal sealed class SentencePieceBigramTokenizer : VocabularyTokenizer
 {
     private const char SpaceMark = '\u2581';
 
-    private readonly GgufVocabulary _vocabulary;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _tokenIdsBySpan;
     private readonly int[] _byteIds = new int[256];
     private readonly bool _byteFallback;
-    private readonly SpecialTokenSplitter _specials;
-    private readonly HashSet<int> _endOfGeneration;
 
     public SentencePieceBigramTokenizer(GgufVocabulary vocabulary)
+        : base(vocabulary)
     {
-        _vocabulary = vocabulary;
         var tokenIds = TextTokenizer.TokenIds(vocabulary);
         _tokenIdsBySpan = tokenIds.GetAlternateLookup<ReadOnlySpan<char>>();
         _byteFallback = true;
@@ -43,19 +40,9 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
                 "to fall back to.");
         }
 
-        _specials = new SpecialTokenSplitter(vocabulary);
-        _endOfGeneration = TextTokenizer.EndOfGenerationIds(vocabulary);
     }
 
-    public int VocabSize => _vocabulary.Tokens.Count;
-
-    public int BosId => _vocabulary.BosId;
-
-    public int EosId => _vocabulary.EosId;
-
-    public bool IsEndOfGeneration(int id) => _endOfGeneration.Contains(id);
-
-    public IReadOnlyList<int> Encode(string text, bool addBos)
+    public override IReadOnlyList<int> Encode(string text, bool addBos)
     {
         ArgumentNullException.ThrowIfNull(text);
         var output = new List<int>();
@@ -66,7 +53,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
 
         // The start of the input counts as "after a special token": it gets the space prefix too.
         var afterSpecial = true;
-        foreach (var fragment in _specials.Split(text))
+        foreach (var fragment in Specials.Split(text))
         {
             if (!fragment.IsText)
             {
@@ -75,7 +62,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
                 continue;
             }
 
-            var prefix = _vocabulary.AddSpacePrefix && afterSpecial;
+            var prefix = Vocabulary.AddSpacePrefix && afterSpecial;
             var normalized = new StringBuilder(fragment.Length + 1);
             if (prefix)
             {
@@ -90,7 +77,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
         return output;
     }
 
-    public string Decode(IEnumerable<int> ids)
+    public override string Decode(IEnumerable<int> ids)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var bytes = new List<byte>();
@@ -98,7 +85,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
         // The encoder's space prefix: the first printed piece, after any leading control tokens (BOS), drops one
         // leading space, so that Decode(Encode(text)) gives the text back with or without BOS. (llama.cpp's
         // llama_detokenize drops it only when the first token is not BOS; SentencePiece drops it either way.)
-        var atStart = _vocabulary.AddSpacePrefix;
+        var atStart = Vocabulary.AddSpacePrefix;
         foreach (var id in ids)
         {
             if ((uint)id >= (uint)VocabSize)
@@ -106,8 +93,8 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
                 throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is outside the vocabulary of {VocabSize} tokens.");
             }
 
-            var token = _vocabulary.Tokens[id];
-            switch (_vocabulary.TypeOf(id))
+            var token = Vocabulary.Tokens[id];
+            switch (Vocabulary.TypeOf(id))
             {
                 case GgufTokenType.Control or GgufTokenType.Unused:
                     continue;
@@ -217,7 +204,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
             // the unknown token when the vocabulary has no byte tokens.
             if (!_byteFallback)
             {
-                output.Add(_vocabulary.UnknownId!.Value);
+                output.Add(Vocabulary.UnknownId!.Value);
                 continue;
             }
 
@@ -234,7 +221,7 @@ internal sealed class SentencePieceBigramTokenizer : ITextTokenizer
             var size = length[left] + length[right];
             if (_tokenIdsBySpan.TryGetValue(text.AsSpan(start[left], size), out var id))
             {
-                queue.Enqueue((left, right, size), (-_vocabulary.Scores![id], left));
+                queue.Enqueue((left, right, size), (-Vocabulary.Scores![id], left));
             }
         }
     }
