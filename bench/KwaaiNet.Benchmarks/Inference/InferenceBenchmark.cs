@@ -7,6 +7,7 @@ using System.Runtime;
 using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Inference.Model;
 using KwaaiNet.Inference.Onnx;
+using KwaaiNet.Inference.Runtime;
 using KwaaiNet.Inference.Sessions;
 using KwaaiNet.Testing.Inference;
 using LLama;
@@ -248,22 +249,7 @@ internal static class InferenceBenchmark
         return best;
     }
 
-    private static SessionOptions Options(bool prepacking)
-    {
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = Threads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        if (!prepacking)
-        {
-            options.AddSessionConfigEntry("session.disable_prepacking", "1");
-        }
-
-        return options;
-    }
+    private static SessionOptions Options(bool prepacking) => CpuSessionOptions.Create(Threads, prepacking);
 
     /// <summary>Ours: embedding and head sessions around one span of every layer, driven through the session manager.</summary>
     private sealed class OnnxModel : IDisposable
