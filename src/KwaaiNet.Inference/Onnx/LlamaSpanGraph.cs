@@ -10,8 +10,8 @@ namespace KwaaiNet.Inference.Onnx;
 
 /// <summary>
 /// The ONNX model of a span of Llama decoder layers <c>[start, end)</c>, the unit a server hosts. Each layer is
-/// RMSNorm → Q/K/V MatMuls → <c>com.microsoft.GroupQueryAttention</c> (RoPE applied inside, KV cache in BNSH) →
-/// output MatMul → residual + RMSNorm (<c>SkipSimplifiedLayerNormalization</c>) → SwiGLU MLP → residual: the graph
+/// RMSNorm → one packed Q/K/V MatMul → <c>com.microsoft.GroupQueryAttention</c> (RoPE applied inside, KV cache in BNSH) →
+/// output MatMul → residual + RMSNorm (<c>SkipSimplifiedLayerNormalization</c>) → SwiGLU MLP (gate and up in one MatMul) → residual: the graph
 /// onnxruntime-genai's model builder emits for Llama, with GGUF's Q/K row order kept and rotated pairwise.
 /// </summary>
 /// <remarks>
@@ -126,6 +126,7 @@ public static class LlamaSpanGraph
         g.AddInitializer("cos_cache", cos, type, positions, h / 2);
         g.AddInitializer("sin_cache", sin, type, positions, h / 2);
 
+        g.AddInitializer("ffn_split", (ReadOnlySpan<long>)[ffn, ffn], 2);
         var epsilon = A.Attribute("epsilon", config.RmsNormEpsilon);
         var hidden = HiddenStates;
         for (var layer = start; layer < end; layer++)
@@ -133,18 +134,30 @@ public static class LlamaSpanGraph
             var p = Name("layers.{0}.", layer);
             string Linear(string tensor, int inputs, int outputs) => g.AddInitializer(
                 p + tensor, LlamaTensors.ReadLinear(weights, LlamaTensors.Block(layer, tensor), inputs, outputs), type, inputs, outputs);
+            string Fused(string name, ReadOnlySpan<string> tensors, int inputs, ReadOnlySpan<int> outputs)
+            {
+                var blocks = new string[tensors.Length];
+                var total = 0;
+                for (var i = 0; i < tensors.Length; i++)
+                {
+                    blocks[i] = LlamaTensors.Block(layer, tensors[i]);
+                    total += outputs[i];
+                }
+
+                return g.AddInitializer(p + name, LlamaTensors.ReadLinears(weights, blocks, inputs, outputs), type, inputs, total);
+            }
+
             string Norm(string tensor) => g.AddInitializer(
                 p + tensor, LlamaTensors.Read(weights, LlamaTensors.Block(layer, tensor), d), type, d);
 
             var normed = g.AddNode(
                 "SimplifiedLayerNormalization", [hidden, Norm("attn_norm")], [p + "attn_norm_out"], "",
                 A.Attribute("axis", -1L), epsilon, A.Attribute("stash_type", 1L));
-            var q = g.AddNode("MatMul", [normed, Linear("attn_q", d, nq * h)], [p + "q"]);
-            var k = g.AddNode("MatMul", [normed, Linear("attn_k", d, nkv * h)], [p + "k"]);
-            var v = g.AddNode("MatMul", [normed, Linear("attn_v", d, nkv * h)], [p + "v"]);
+            // Q, K and V in one MatMul: GroupQueryAttention takes them packed along the last axis.
+            var qkv = g.AddNode("MatMul", [normed, Fused("attn_qkv", ["attn_q", "attn_k", "attn_v"], d, [nq * h, nkv * h, nkv * h])], [p + "qkv"]);
             var attention = g.AddNode(
                 "GroupQueryAttention",
-                [q, k, v, PastKey(layer), PastValue(layer), SeqlensK, TotalSequenceLength, "cos_cache", "sin_cache"],
+                [qkv, "", "", PastKey(layer), PastValue(layer), SeqlensK, TotalSequenceLength, "cos_cache", "sin_cache"],
                 [p + "attn", PresentKey(layer), PresentValue(layer)],
                 A.MicrosoftDomain,
                 A.Attribute("num_heads", (long)nq),
@@ -158,8 +171,11 @@ public static class LlamaSpanGraph
             var ffnNormed = g.AddNode(
                 "SkipSimplifiedLayerNormalization", [hidden, projected, Norm("ffn_norm")],
                 [p + "ffn_norm_out", "", "", p + "residual"], A.MicrosoftDomain, epsilon);
-            var gate = g.AddNode("MatMul", [ffnNormed, Linear("ffn_gate", d, ffn)], [p + "gate"]);
-            var up = g.AddNode("MatMul", [ffnNormed, Linear("ffn_up", d, ffn)], [p + "up"]);
+            // Gate and up in one MatMul, split after: one pass over the normed input instead of two.
+            var gateUp = g.AddNode("MatMul", [ffnNormed, Fused("ffn_gate_up", ["ffn_gate", "ffn_up"], d, [ffn, ffn])], [p + "gate_up"]);
+            var gate = p + "gate";
+            var up = p + "up";
+            g.AddNode("Split", [gateUp, "ffn_split"], [gate, up], "", A.Attribute("axis", -1L));
             var sigmoid = g.AddNode("Sigmoid", [gate], [p + "gate_sigmoid"]);
             var silu = g.AddNode("Mul", [gate, sigmoid], [p + "gate_silu"]);
             var product = g.AddNode("Mul", [silu, up], [p + "swiglu"]);

@@ -136,6 +136,44 @@ internal static class LlamaTensors
     }
 
     /// <summary>
+    /// Several linear weights that read the same input, each with ggml shape <c>[in, outputs[i]]</c>, as one ONNX
+    /// <c>[in, Σ outputs]</c> matrix: the columns of the first, then the second, and so on. One MatMul over it equals
+    /// the separate MatMuls side by side, and reads the input once.
+    /// </summary>
+    public static float[] ReadLinears(ILlamaWeights weights, ReadOnlySpan<string> names, int inputs, ReadOnlySpan<int> outputs)
+    {
+        if (names.Length != outputs.Length)
+        {
+            throw new ArgumentException("one output width per tensor", nameof(outputs));
+        }
+
+        var total = 0;
+        foreach (var width in outputs)
+        {
+            total = checked(total + width);
+        }
+
+        var fused = new float[Elements(inputs, total)];
+        var column = 0;
+        for (var t = 0; t < names.Length; t++)
+        {
+            var rows = Read(weights, names[t], inputs, outputs[t]);     // row-major [out][in]
+            for (var o = 0; o < outputs[t]; o++)
+            {
+                var row = rows.AsSpan(o * inputs, inputs);
+                for (var i = 0; i < inputs; i++)
+                {
+                    fused[(i * total) + column + o] = row[i];
+                }
+            }
+
+            column += outputs[t];
+        }
+
+        return fused;
+    }
+
+    /// <summary>
     /// The rotary cos/sin tables, <c>[positions, head_size / 2]</c>: angle(p, i) = p · θ^(−2i/d) / f_i, where θ is
     /// <c>rope.freq_base</c> and f_i the optional per-pair divisors of <c>rope_freqs.weight</c> (Llama-3.1 scaling),
     /// as llama.cpp applies them. Pair i is elements (2i, 2i+1) of a head: GGUF's Q/K rows are ordered for that
