@@ -13,6 +13,7 @@ namespace KwaaiNet.Inference.Sessions;
 /// </summary>
 public sealed class SpanModel : IDisposable
 {
+    private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
     /// <summary>Builds the span's graph from <paramref name="weights"/> and loads it.</summary>
@@ -45,13 +46,17 @@ public sealed class SpanModel : IDisposable
         ElementSize = precision == LlamaGraphPrecision.Fp16 ? 2 : 4;
         BytesPerToken = 2L * (end - start) * Config.KvHeadCount * Config.HeadSize * ElementSize;
 
+        List<string> inputs = [LlamaSpanGraph.HiddenStates, LlamaSpanGraph.SeqlensK, LlamaSpanGraph.TotalSequenceLength];
         List<string> outputs = [LlamaSpanGraph.HiddenStatesOut];
         for (var layer = start; layer < end; layer++)
         {
+            inputs.Add(LlamaSpanGraph.PastKey(layer));
+            inputs.Add(LlamaSpanGraph.PastValue(layer));
             outputs.Add(LlamaSpanGraph.PresentKey(layer));
             outputs.Add(LlamaSpanGraph.PresentValue(layer));
         }
 
+        _inputNames = [.. inputs];
         _outputNames = [.. outputs];
         using var options = sessionOptions?.Invoke() ?? new SessionOptions();
         Session = new InferenceSession(bytes, options);
@@ -82,6 +87,10 @@ public sealed class SpanModel : IDisposable
 
     internal InferenceSession Session { get; }
 
+    /// <summary>Hidden states, seqlens_k, total_sequence_length, then past key and value per layer.</summary>
+    internal IReadOnlyList<string> InputNames => _inputNames;
+
+    /// <summary>Hidden states, then present key and value per layer.</summary>
     internal IReadOnlyList<string> OutputNames => _outputNames;
 
     /// <inheritdoc/>

@@ -46,7 +46,10 @@ public sealed class SpanSession
     /// <summary>Serializes the session's steps, and its cache's disposal against them.</summary>
     internal Lock Gate { get; } = new();
 
-    /// <summary>The keys and values of every token so far; null before the first step. Guarded by <see cref="Gate"/>.</summary>
+    /// <summary>
+    /// The KV-cache buffers, allocated for <see cref="MaxLength"/> tokens when the session opens; null once closed.
+    /// Guarded by <see cref="Gate"/>.
+    /// </summary>
     internal SpanKvCache? Cache { get; set; }
 
     internal DateTimeOffset LastUsed

@@ -15,8 +15,10 @@ namespace KwaaiNet.Inference.Sessions;
 /// </summary>
 /// <remarks>
 /// Thread-safe. Steps of one session run one at a time; steps of different sessions run concurrently on the shared
-/// ONNX Runtime session. Each step feeds the previous step's <c>present.*</c> outputs back as <c>past_key_values.*</c>,
-/// so while a step runs a session briefly holds its cache twice; the budget counts the declared maximum once.
+/// ONNX Runtime session. A session allocates its KV cache for its declared maximum length when it opens, one buffer
+/// per layer passed as both <c>past_key_values.*</c> and <c>present.*</c>, so GroupQueryAttention appends each step's
+/// keys and values in place: the memory a session holds is what the budget reserved for it, and a decode step copies
+/// no past. <see cref="StepBatch"/> copies the sessions' caches into one padded batch and the new positions back.
 /// A step that exceeds <see cref="SpanSessionOptions.StepTimeout"/> (or whose token is cancelled) is stopped through
 /// <see cref="RunOptions.Terminate"/> and leaves the session as it was.
 /// </remarks>
@@ -112,7 +114,10 @@ public sealed class SpanSessionManager : IDisposable
                     Invariant($"the KV cache has room for {left / _model.BytesPerToken} more tokens, not {maxLength} ({_model.BytesPerToken} bytes per token, {left} of {_budgetBytes} bytes left)"));
             }
 
-            var session = new SpanSession(this, ++_nextId, maxLength, _timeProvider.GetUtcNow());
+            var session = new SpanSession(this, ++_nextId, maxLength, _timeProvider.GetUtcNow())
+            {
+                Cache = SpanKvCache.Allocate(_model, maxLength),
+            };
             _sessions.Add(session.Id, session);
             _reservedBytes += bytes;
             return session;
@@ -147,51 +152,48 @@ public sealed class SpanSessionManager : IDisposable
         lock (session.Gate)
         {
             CheckRoom(session, tokenCount);
-            var config = _model.Config;
+            var cache = session.Cache!;
             var total = session.Length + tokenCount;
-            List<OrtValue> owned = [];
+            long[] shape = [1, tokenCount, _model.Config.HiddenSize];
+            var output = new float[hiddenStates.Length];
+            var halves = _model.Precision == LlamaGraphPrecision.Fp16 ? new Float16[output.Length] : null;
+            using var hidden = FloatTensor(hiddenStates, shape);
+            using var seqlens = OrtValue.CreateTensorValueFromMemory<int>([total - 1], [1]);
+            using var totalLength = OrtValue.CreateTensorValueFromMemory<int>([total], []);
+            using var hiddenOut = halves is null
+                ? OrtValue.CreateTensorValueFromMemory(output, shape)
+                : OrtValue.CreateTensorValueFromMemory(halves, shape);
+            cache.Inputs[0] = hidden;
+            cache.Inputs[1] = seqlens;
+            cache.Inputs[2] = totalLength;
+            cache.Outputs[0] = hiddenOut;
             try
             {
-                List<string> names = [LlamaSpanGraph.HiddenStates, LlamaSpanGraph.SeqlensK, LlamaSpanGraph.TotalSequenceLength];
-                List<OrtValue> values =
-                [
-                    Own(owned, FloatTensor(hiddenStates, [1, tokenCount, config.HiddenSize])),
-                    Own(owned, OrtValue.CreateTensorValueFromMemory<int>([total - 1], [1])),
-                    Own(owned, OrtValue.CreateTensorValueFromMemory<int>([total], [])),
-                ];
-                for (var i = 0; i < _model.LayerCount; i++)
-                {
-                    names.Add(LlamaSpanGraph.PastKey(_model.Start + i));
-                    names.Add(LlamaSpanGraph.PastValue(_model.Start + i));
-                    values.Add(session.Cache?.Keys[i] ?? Own(owned, KvTensor(1, 0)));
-                    values.Add(session.Cache?.Values[i] ?? Own(owned, KvTensor(1, 0)));
-                }
-
-                var results = Run(names, values, [session], cancellationToken);
-                float[] output;
-                try
-                {
-                    output = ReadFloats(results[0]);
-                }
-                catch
-                {
-                    results.Dispose();
-                    throw;
-                }
-
-                session.Cache?.Dispose();
-                session.Cache = SpanKvCache.FromRun(results, _model.LayerCount);
-                session.Length = total;
-                session.LastUsed = _timeProvider.GetUtcNow();
-                return output;
+                // The cache buffers are both inputs and outputs: the new positions land at [Length, total) in place.
+                Run(
+                    (Model: _model, Cache: cache),
+                    static (state, runOptions) =>
+                    {
+                        state.Model.Session.Run(
+                            runOptions, state.Model.InputNames, state.Cache.Inputs, state.Model.OutputNames, state.Cache.Outputs);
+                        return true;
+                    },
+                    [session],
+                    cancellationToken);
             }
             finally
             {
-                foreach (var value in owned)
-                {
-                    value.Dispose();
-                }
+                cache.Inputs[0] = cache.Inputs[1] = cache.Inputs[2] = cache.Outputs[0] = null!;
             }
+
+            if (halves is not null)
+            {
+                ToFloats(halves, output);
+            }
+
+            session.Length = total;
+            session.LastUsed = _timeProvider.GetUtcNow();
+            return output;
         }
     }
 
@@ -342,6 +344,14 @@ public sealed class SpanSessionManager : IDisposable
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
+    private static void ToFloats(ReadOnlySpan<Float16> halves, Span<float> floats)
+    {
+        for (var i = 0; i < halves.Length; i++)
+        {
+            floats[i] = (float)BitConverter.UInt16BitsToHalf(halves[i].value);
+        }
+    }
+
     private static OrtValue Own(List<OrtValue> owned, OrtValue value)
     {
         owned.Add(value);
@@ -402,21 +412,27 @@ public sealed class SpanSessionManager : IDisposable
         IReadOnlyList<(SpanSession Session, float[] HiddenStates)> steps, CancellationToken cancellationToken)
     {
         var config = _model.Config;
-        int batch = steps.Count, d = config.HiddenSize, heads = config.KvHeadCount;
-        var past = steps.Max(static step => step.Session.Length);
+        int batch = steps.Count, d = config.HiddenSize;
+        var past = 0;
+        var sessions = new SpanSession[batch];
+        for (var b = 0; b < batch; b++)
+        {
+            sessions[b] = steps[b].Session;
+            past = Math.Max(past, sessions[b].Length);
+        }
+
         var rowBytes = config.HeadSize * _model.ElementSize;
         var hidden = new float[batch * d];
         var seqlens = new int[batch];
         for (var b = 0; b < batch; b++)
         {
             steps[b].HiddenStates.CopyTo(hidden, b * d);
-            seqlens[b] = steps[b].Session.Length;
+            seqlens[b] = sessions[b].Length;
         }
 
         List<OrtValue> owned = [];
         try
         {
-            List<string> names = [LlamaSpanGraph.HiddenStates, LlamaSpanGraph.SeqlensK, LlamaSpanGraph.TotalSequenceLength];
             List<OrtValue> values =
             [
                 Own(owned, FloatTensor(hidden, [batch, 1, d])),
@@ -425,14 +441,16 @@ public sealed class SpanSessionManager : IDisposable
             ];
             for (var i = 0; i < _model.LayerCount; i++)
             {
-                names.Add(LlamaSpanGraph.PastKey(_model.Start + i));
-                names.Add(LlamaSpanGraph.PastValue(_model.Start + i));
-                var layer = i;
-                values.Add(Own(owned, Padded(steps, past, rowBytes, cache => cache.Keys[layer])));
-                values.Add(Own(owned, Padded(steps, past, rowBytes, cache => cache.Values[layer])));
+                values.Add(Own(owned, Padded(sessions, past, rowBytes, i, keys: true)));
+                values.Add(Own(owned, Padded(sessions, past, rowBytes, i, keys: false)));
             }
 
-            using var results = Run(names, values, steps.Select(static step => step.Session), cancellationToken);
+            using var results = Run(
+                (Model: _model, Values: values),
+                static (state, runOptions) =>
+                    state.Model.Session.Run(runOptions, state.Model.InputNames, state.Values, state.Model.OutputNames),
+                sessions,
+                cancellationToken);
             var output = ReadFloats(results[0]);
             var outputs = new float[batch][];
             for (var b = 0; b < batch; b++)
@@ -440,28 +458,20 @@ public sealed class SpanSessionManager : IDisposable
                 outputs[b] = output[(b * d)..((b + 1) * d)];
             }
 
-            // Each session keeps its own row, cut to its new length, as a tensor it owns.
-            var caches = new SpanKvCache[batch];
+            // Each session's new position goes back into its own buffers; its past there is unchanged.
             for (var b = 0; b < batch; b++)
             {
-                var length = steps[b].Session.Length + 1;
-                var keys = new OrtValue[_model.LayerCount];
-                var kvValues = new OrtValue[_model.LayerCount];
+                var cache = sessions[b].Cache!;
                 for (var i = 0; i < _model.LayerCount; i++)
                 {
-                    keys[i] = Row(results[1 + (2 * i)], b, heads, length, rowBytes);
-                    kvValues[i] = Row(results[2 + (2 * i)], b, heads, length, rowBytes);
+                    CopyPosition(results[1 + (2 * i)], b, sessions[b].Length, cache.Keys[i], cache.Capacity, rowBytes);
+                    CopyPosition(results[2 + (2 * i)], b, sessions[b].Length, cache.Values[i], cache.Capacity, rowBytes);
                 }
-
-                caches[b] = SpanKvCache.Owning(keys, kvValues);
             }
 
             var now = _timeProvider.GetUtcNow();
-            for (var b = 0; b < batch; b++)
+            foreach (var session in sessions)
             {
-                var session = steps[b].Session;
-                session.Cache?.Dispose();
-                session.Cache = caches[b];
                 session.Length++;
                 session.LastUsed = now;
             }
@@ -478,52 +488,44 @@ public sealed class SpanSessionManager : IDisposable
     }
 
     /// <summary><c>[batch, kv_heads, past, head_size]</c>, each session's cache at the start of its row, zeros after.</summary>
-    private OrtValue Padded(
-        IReadOnlyList<(SpanSession Session, float[] HiddenStates)> steps, int past, int rowBytes, Func<SpanKvCache, OrtValue> pick)
+    private OrtValue Padded(SpanSession[] sessions, int past, int rowBytes, int layer, bool keys)
     {
         var heads = _model.Config.KvHeadCount;
-        var tensor = KvTensor(steps.Count, past);
+        var tensor = KvTensor(sessions.Length, past);
         var target = tensor.GetTensorMutableRawData();
         target.Clear();
-        for (var b = 0; b < steps.Count; b++)
+        for (var b = 0; b < sessions.Length; b++)
         {
-            var session = steps[b].Session;
-            if (session.Cache is null)
-            {
-                continue;
-            }
-
-            var source = pick(session.Cache).GetTensorMutableRawData();
-            var length = session.Length * rowBytes;
+            var cache = sessions[b].Cache!;
+            var source = (keys ? cache.Keys[layer] : cache.Values[layer]).GetTensorMutableRawData();
+            var length = sessions[b].Length * rowBytes;
+            var stride = cache.Capacity * rowBytes;
             for (var head = 0; head < heads; head++)
             {
-                source.Slice(head * length, length)
-                    .CopyTo(target[checked(((b * heads) + head) * past * rowBytes)..]);
+                source.Slice(head * stride, length).CopyTo(target[checked(((b * heads) + head) * past * rowBytes)..]);
             }
         }
 
         return tensor;
     }
 
-    /// <summary>Copies positions <c>[0, length)</c> of batch row <paramref name="row"/> into a new <c>[1, kv_heads, length, head_size]</c>.</summary>
-    private OrtValue Row(OrtValue present, int row, int heads, int length, int rowBytes)
+    /// <summary>Copies position <paramref name="position"/> of batch row <paramref name="row"/> of a present output into a session's buffer.</summary>
+    private void CopyPosition(OrtValue present, int row, int position, OrtValue buffer, int capacity, int rowBytes)
     {
-        var shape = present.GetTensorTypeAndShape().Shape;
-        var stride = (int)shape[2] * rowBytes;
+        var heads = _model.Config.KvHeadCount;
+        var presentLength = (int)present.GetTensorTypeAndShape().Shape[2];
         var source = present.GetTensorMutableRawData();
-        var tensor = KvTensor(1, length);
-        var target = tensor.GetTensorMutableRawData();
+        var target = buffer.GetTensorMutableRawData();
         for (var head = 0; head < heads; head++)
         {
-            source.Slice((((row * heads) + head) * stride), length * rowBytes).CopyTo(target[(head * length * rowBytes)..]);
+            source.Slice(((((row * heads) + head) * presentLength) + position) * rowBytes, rowBytes)
+                .CopyTo(target[(((head * capacity) + position) * rowBytes)..]);
         }
-
-        return tensor;
     }
 
-    private IDisposableReadOnlyCollection<OrtValue> Run(
-        IReadOnlyCollection<string> names,
-        IReadOnlyCollection<OrtValue> values,
+    private TResult Run<TState, TResult>(
+        TState state,
+        Func<TState, RunOptions, TResult> run,
         IEnumerable<SpanSession> sessions,
         CancellationToken cancellationToken)
     {
@@ -544,7 +546,7 @@ public sealed class SpanSessionManager : IDisposable
 
         try
         {
-            return _model.Session.Run(runOptions, names, values, _model.OutputNames);
+            return run(state, runOptions);
         }
         catch (OnnxRuntimeException e) when (linked.IsCancellationRequested)
         {
@@ -589,11 +591,7 @@ public sealed class SpanSessionManager : IDisposable
 
         var halves = value.GetTensorDataAsSpan<Float16>();
         var output = new float[halves.Length];
-        for (var i = 0; i < halves.Length; i++)
-        {
-            output[i] = (float)BitConverter.UInt16BitsToHalf(halves[i].value);
-        }
-
+        ToFloats(halves, output);
         return output;
     }
 }
