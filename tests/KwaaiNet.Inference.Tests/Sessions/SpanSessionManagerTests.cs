@@ -46,6 +46,78 @@ public sealed class SpanSessionManagerTests
         Assert.Equal(9, session.Length);
     }
 
+    [Theory]
+    [InlineData(LlamaGraphPrecision.Fp32, Fp32Tolerance)]
+    [InlineData(LlamaGraphPrecision.Fp16, Fp16Tolerance)]
+    public void Step_DecodeToMaxLength_EveryStepMatchesReferenceAndTheNextIsRefused(LlamaGraphPrecision precision, double tolerance)
+    {
+        const int MaxLength = 40;
+        var weights = new RandomLlamaWeights(Config(), seed: 23);
+        using var model = new SpanModel(weights, 0, Layers, precision);
+        using var manager = Manager(model);
+        var reference = new LlamaReference(weights);
+        var cache = new LlamaReference.Cache();
+        var session = manager.Open(MaxLength);
+        var token = TestContext.Current.CancellationToken;
+
+        var prompt = Hidden(50, 7);
+        OnnxAssert.Close(reference.Layers(prompt, 0, Layers, cache), manager.Step(session, prompt, 7, token), tolerance, tolerance, "prefill");
+        for (var position = 7; position < MaxLength; position++)
+        {
+            var input = Hidden(51 + position, 1);
+            OnnxAssert.Close(
+                reference.Layers(input, 0, Layers, cache), manager.Step(session, input, 1, token), tolerance, tolerance, $"position {position}");
+        }
+
+        Assert.Equal(MaxLength, session.Length);
+        var full = Assert.Throws<InferenceSessionException>(() => manager.Step(session, Hidden(99, 1), 1, token));
+        Assert.Equal(InferenceSessionError.MaxLengthExceeded, full.Error);
+        Assert.Equal(InferenceSessionError.MaxLengthExceeded, Assert.Throws<InferenceSessionException>(
+            () => manager.StepBatch([(session, Hidden(98, 1))], token)).Error);
+        Assert.Equal(MaxLength, session.Length);
+    }
+
+    [Fact]
+    public void Step_PromptFillingTheWholeMaxLength_MatchesReference()
+    {
+        var weights = new RandomLlamaWeights(Config(), seed: 24);
+        using var model = new SpanModel(weights, 0, Layers);
+        using var manager = Manager(model);
+        var session = manager.Open(6);
+        var prompt = Hidden(60, 6);
+
+        var output = manager.Step(session, prompt, 6, TestContext.Current.CancellationToken);
+
+        OnnxAssert.Close(new LlamaReference(weights).Layers(prompt, 0, Layers, new LlamaReference.Cache()), output, Fp32Tolerance);
+        Assert.Equal(6, session.Length);
+    }
+
+    [Theory]
+    [InlineData(LlamaGraphPrecision.Fp32, 4)]
+    [InlineData(LlamaGraphPrecision.Fp16, 2)]
+    public void Open_AllocatesTheKvCacheForTheMaxLengthAndCloseFreesIt(LlamaGraphPrecision precision, int elementSize)
+    {
+        var config = Config();
+        using var model = new SpanModel(new RandomLlamaWeights(config, seed: 25), 1, Layers, precision);
+        using var manager = Manager(model);
+
+        var session = manager.Open(12);
+
+        var cache = Assert.IsType<SpanKvCache>(session.Cache);
+        Assert.Equal(12, cache.Capacity);
+        long bytes = 0;
+        foreach (var buffer in cache.Keys.Concat(cache.Values))
+        {
+            Assert.Equal([1L, config.KvHeadCount, 12L, config.HeadSize], buffer.GetTensorTypeAndShape().Shape);
+            bytes += buffer.GetTensorTypeAndShape().ElementCount * elementSize;
+        }
+
+        // What the session holds is exactly what the budget reserved for it.
+        Assert.Equal(12 * model.BytesPerToken, bytes);
+        Assert.True(manager.Close(session));
+        Assert.Null(session.Cache);
+    }
+
     [Fact]
     public void Step_InterleavedSessions_EqualEachSessionRunAlone()
     {
@@ -361,7 +433,9 @@ public sealed class SpanSessionManagerTests
         using var manager = Manager(model);
         using var aloneManager = Manager(model);
         int[] prefills = [5, 2, 0, 3];
-        var batched = prefills.Select(_ => manager.Open(16)).ToArray();
+
+        // Different maximum lengths, so each session's cache buffers have their own row stride.
+        var batched = prefills.Select((_, s) => manager.Open(10 + (3 * s))).ToArray();
         var alone = prefills.Select(_ => aloneManager.Open(16)).ToArray();
         for (var s = 0; s < prefills.Length; s++)
         {
