@@ -19,9 +19,11 @@ namespace KwaaiNet.Inference.Onnx;
 /// (total length − 1 per row), <see cref="TotalSequenceLength"/> int32 scalar (past + new), and per layer
 /// <see cref="PastKey"/>/<see cref="PastValue"/> <c>[batch, kv_heads, past, head_size]</c> (zero-length at the start).
 /// Outputs: <see cref="HiddenStatesOut"/> and <see cref="PresentKey"/>/<see cref="PresentValue"/>
-/// <c>[batch, kv_heads, past + sequence, head_size]</c>, the next step's past (keys stored rotated). Layer numbers
-/// in the names are the model's, not the span's. The new tokens sit at positions <c>[total − sequence, total)</c>;
-/// with a past, a step of more than one token needs batch 1 (a GroupQueryAttention rule).
+/// <c>[batch, kv_heads, past + sequence, head_size]</c>, the next step's past (keys stored rotated); or, when one buffer
+/// longer than the sequence is passed as both past and present, that buffer, appended to in place at the positions
+/// <see cref="SeqlensK"/> gives. Layer numbers in the names are the model's, not the span's. The new tokens sit at
+/// positions <c>[total − sequence, total)</c>; with a past, a step of more than one token needs batch 1 (a
+/// GroupQueryAttention rule).
 /// </remarks>
 public static class LlamaSpanGraph
 {

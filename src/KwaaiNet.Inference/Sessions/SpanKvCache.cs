@@ -15,7 +15,9 @@ namespace KwaaiNet.Inference.Sessions;
 /// </summary>
 /// <remarks>
 /// Also holds the step's input and output lists with the cache already in place, so that a step fills only the
-/// hidden states and lengths. Used under the owning session's gate only.
+/// hidden states and lengths. Used under the owning session's gate only. The buffers live in CPU memory
+/// (<see cref="OrtAllocator.DefaultInstance"/>); with a GPU provider ONNX Runtime copies them to the device and back
+/// around each run.
 /// </remarks>
 internal sealed class SpanKvCache : IDisposable
 {
