@@ -64,24 +64,34 @@ public static class ExecutionProviders
         return new ExecutionProviderChoice(version, PackageName, available, Cpu, reason);
     }
 
+    /// <summary>Appends <paramref name="provider"/> to <paramref name="options"/>; the CPU provider needs nothing.</summary>
+    /// <exception cref="ArgumentException">The name is not one of this class's providers.</exception>
+    internal static void Append(SessionOptions options, string provider)
+    {
+        switch (provider)
+        {
+            case Cpu:
+                break;
+            case Cuda:
+                options.AppendExecutionProvider_CUDA(0);
+                break;
+            case CoreMl:
+                options.AppendExecutionProvider_CoreML();
+                break;
+            case DirectMl:
+                options.AppendExecutionProvider_DML(0);
+                break;
+            default:
+                throw new ArgumentException($"unknown execution provider '{provider}'", nameof(provider));
+        }
+    }
+
     private static bool TryAppend(string provider, out string? error)
     {
         try
         {
             using var options = new SessionOptions();
-            switch (provider)
-            {
-                case Cuda:
-                    options.AppendExecutionProvider_CUDA(0);
-                    break;
-                case CoreMl:
-                    options.AppendExecutionProvider_CoreML();
-                    break;
-                case DirectMl:
-                    options.AppendExecutionProvider_DML(0);
-                    break;
-            }
-
+            Append(options, provider);
             error = null;
             return true;
         }
