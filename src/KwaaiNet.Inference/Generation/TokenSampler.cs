@@ -142,7 +142,7 @@ public sealed class TokenSampler
             if (float.IsNaN(logit) || float.IsPositiveInfinity(logit))
             {
                 throw new ArgumentException(
-                    Invariant($"logit {i} is {logit}; the model's output is broken (a softmax needs finite logits or -inf)"), nameof(logits));
+                    Invariant($"logit {i} is {(float.IsNaN(logit) ? "NaN" : "+inf")}; the model's output is broken (a softmax needs finite logits or -inf)"), nameof(logits));
             }
 
             if (float.IsNegativeInfinity(logit))
