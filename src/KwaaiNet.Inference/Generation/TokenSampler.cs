@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Security.Cryptography;
 
 namespace KwaaiNet.Inference.Generation;
@@ -21,7 +22,7 @@ public sealed class TokenSampler
     private readonly SamplingOptions _options;
     private Xoshiro256StarStar _random;
     private ulong[] _order = [];
-    private double[] _weights = [];
+    private float[] _weights = [];
     private bool[] _seen = [];
 
     /// <summary>Creates a sampler; a null <see cref="SamplingOptions.Seed"/> takes a random one.</summary>
@@ -65,10 +66,9 @@ public sealed class TokenSampler
             return best;
         }
 
-        var topK = _options.TopK;
-        return (topK > 0 && topK < candidates) || _options.TopP < 1f
-            ? DrawRanked(logits, logits[best], candidates)
-            : DrawAll(logits, logits[best]);
+        var weights = Weights(logits, logits[best]);
+        var topK = _options.TopK > 0 && _options.TopK < candidates ? _options.TopK : 0;
+        return topK == 0 && _options.TopP >= 1f ? DrawAll(weights) : DrawRanked(logits, weights, topK);
     }
 
     private static ulong RandomSeed()
@@ -163,37 +163,36 @@ public sealed class TokenSampler
     }
 
     /// <summary>
-    /// The weight of a logit in softmax(logits / T), relative to the largest: <c>exp((logit - max) / T)</c> in double.
-    /// Subtracting before dividing never overflows, even for a tiny temperature, and equals Hugging Face's
-    /// <c>TemperatureLogitsWarper</c> followed by a softmax.
+    /// Each token's weight in softmax(logits / T), relative to the largest: <c>exp((logit - max) / T)</c>, vectorised,
+    /// 0 for <c>-∞</c>. Subtracting before dividing never overflows, even for a tiny temperature, and equals Hugging
+    /// Face's <c>TemperatureLogitsWarper</c> followed by a softmax.
     /// </summary>
-    private double Weight(float logit, float max) => Math.Exp(((double)logit - max) / _options.Temperature);
-
-    /// <summary>Draws from the softmax over every token (no top-k or top-p): no sort needed.</summary>
-    private int DrawAll(ReadOnlySpan<float> logits, float max)
+    private Span<float> Weights(ReadOnlySpan<float> logits, float max)
     {
-        var weights = Buffer(ref _weights, logits.Length);
-        double total = 0;
-        var last = 0;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            var w = float.IsNegativeInfinity(logits[i]) ? 0 : Weight(logits[i], max);
-            weights[i] = w;
-            total += w;
-            if (w > 0)
-            {
-                last = i;
-            }
-        }
+        var weights = Buffer(ref _weights, logits.Length).AsSpan(0, logits.Length);
+        TensorPrimitives.Subtract(logits, max, weights);
+        TensorPrimitives.Divide(weights, _options.Temperature, weights);
+        TensorPrimitives.Exp(weights, weights);
+        return weights;
+    }
 
+    /// <summary>Draws from the softmax over every token (no top-k or top-p): no ranking needed.</summary>
+    private int DrawAll(ReadOnlySpan<float> weights)
+    {
+        var total = Sum(weights);
         var target = _random.NextDouble() * total;
         double cumulative = 0;
-        for (var i = 0; i < logits.Length; i++)
+        var last = 0;
+        for (var i = 0; i < weights.Length; i++)
         {
-            cumulative += weights[i];
-            if (weights[i] > 0 && target < cumulative)
+            if (weights[i] > 0)
             {
-                return i;
+                cumulative += weights[i];
+                last = i;
+                if (target < cumulative)
+                {
+                    return i;
+                }
             }
         }
 
@@ -202,34 +201,33 @@ public sealed class TokenSampler
 
     /// <summary>
     /// Ranks the candidates (descending logit, ascending id on ties), applies top-k then top-p, and draws from what is
-    /// left.
+    /// left. Only the tokens that can matter are sorted: the k best for top-k, otherwise a prefix of the ranking that
+    /// already holds the nucleus.
     /// </summary>
-    private int DrawRanked(ReadOnlySpan<float> logits, float max, int candidates)
+    private int DrawRanked(ReadOnlySpan<float> logits, ReadOnlySpan<float> weights, int topK)
     {
-        var order = Buffer(ref _order, logits.Length).AsSpan(0, candidates);
-        var n = 0;
-        for (var i = 0; i < logits.Length; i++)
-        {
-            if (!float.IsNegativeInfinity(logits[i]))
-            {
-                order[n++] = RankKey(logits[i], i);
-            }
-        }
-
-        order.Sort();
-
         // Top-k, Hugging Face's TopKLogitsWarper: the k largest. Hugging Face also keeps every token tied with the k-th
         // (it removes only logits below the k-th value); we keep exactly k, the lowest ids among ties, so top-k 1 is
         // the same token as greedy decoding.
-        var kept = _options.TopK > 0 ? Math.Min(_options.TopK, candidates) : candidates;
-        var weights = Buffer(ref _weights, logits.Length).AsSpan(0, kept);
-        double total = 0;
-        for (var r = 0; r < kept; r++)
+        double total;
+        Span<ulong> ranked;
+        if (topK > 0)
         {
-            var w = Weight(logits[(int)(uint)order[r]], max);
-            weights[r] = w;
-            total += w;
+            ranked = SelectTopK(logits, topK);
+            total = 0;
+            foreach (var key in ranked)
+            {
+                total += weights[(int)(uint)key];
+            }
         }
+        else
+        {
+            total = Sum(weights);
+            ranked = SelectNucleusPrefix(logits, weights, _options.TopP * total);
+        }
+
+        ranked.Sort();
+        var kept = ranked.Length;
 
         // Top-p, Hugging Face's TopPLogitsWarper over the softmax of what top-k left: the smallest prefix of the ranking
         // whose probability reaches p, at least one token. Hugging Face removes the tokens whose ascending cumulative
@@ -241,7 +239,7 @@ public sealed class TokenSampler
             var r = 0;
             while (r < kept)
             {
-                cumulative += weights[r++];
+                cumulative += weights[(int)(uint)ranked[r++]];
                 if (cumulative >= threshold)
                 {
                     break;
@@ -256,14 +254,115 @@ public sealed class TokenSampler
         double sum = 0;
         for (var r = 0; r < kept; r++)
         {
-            sum += weights[r];
+            sum += weights[(int)(uint)ranked[r]];
             if (target < sum)
             {
-                return (int)(uint)order[r];
+                return (int)(uint)ranked[r];
             }
         }
 
-        return (int)(uint)order[kept - 1];   // rounding left the target at the very top
+        return (int)(uint)ranked[kept - 1];   // rounding left the target at the very top
+    }
+
+    /// <summary>The rank keys of the <paramref name="k"/> best tokens, unordered: a max-heap of the k smallest keys.</summary>
+    private Span<ulong> SelectTopK(ReadOnlySpan<float> logits, int k)
+    {
+        var heap = Buffer(ref _order, k).AsSpan(0, k);
+        var count = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            // Most tokens lose to the worst one kept on the logit alone (ties go on to the key, which adds the id).
+            if (float.IsNegativeInfinity(logits[i]) || (count == k && logits[i] < logits[(int)(uint)heap[0]]))
+            {
+                continue;
+            }
+
+            var key = RankKey(logits[i], i);
+            if (count < k)
+            {
+                // Sift up.
+                var child = count++;
+                while (child > 0 && heap[(child - 1) / 2] < key)
+                {
+                    heap[child] = heap[(child - 1) / 2];
+                    child = (child - 1) / 2;
+                }
+
+                heap[child] = key;
+            }
+            else if (key < heap[0])
+            {
+                // Replace the worst kept key and sift down.
+                var parent = 0;
+                while (true)
+                {
+                    var child = (2 * parent) + 1;
+                    if (child >= k)
+                    {
+                        break;
+                    }
+
+                    if (child + 1 < k && heap[child + 1] > heap[child])
+                    {
+                        child++;
+                    }
+
+                    if (heap[child] <= key)
+                    {
+                        break;
+                    }
+
+                    heap[parent] = heap[child];
+                    parent = child;
+                }
+
+                heap[parent] = key;
+            }
+        }
+
+        return heap[..count];
+    }
+
+    /// <summary>
+    /// The rank keys of every token whose weight is at least some threshold, lowered until their mass reaches
+    /// <paramref name="mass"/>. Such a set is a prefix of the ranking (weight grows with the logit), so it holds the
+    /// nucleus; a peaked distribution then sorts a few hundred tokens instead of the whole vocabulary.
+    /// </summary>
+    private Span<ulong> SelectNucleusPrefix(ReadOnlySpan<float> logits, ReadOnlySpan<float> weights, double mass)
+    {
+        var keys = Buffer(ref _order, logits.Length);
+        for (var threshold = 1e-3f; ; threshold = threshold > 1e-12f ? threshold * 1e-3f : 0)
+        {
+            var count = 0;
+            double sum = 0;
+            for (var i = 0; i < weights.Length; i++)
+            {
+                // Weight 0 (-inf, or underflowed) can never be drawn; the last pass takes every other token, whose
+                // mass is the whole total.
+                if (weights[i] >= threshold && weights[i] > 0)
+                {
+                    keys[count++] = RankKey(logits[i], i);
+                    sum += weights[i];
+                }
+            }
+
+            if (sum >= mass || threshold == 0)
+            {
+                return keys.AsSpan(0, count);
+            }
+        }
+    }
+
+    /// <summary>The weights' sum in double, in id order (so every pass over all of them adds up to the same total).</summary>
+    private static double Sum(ReadOnlySpan<float> weights)
+    {
+        double total = 0;
+        foreach (var w in weights)
+        {
+            total += w;
+        }
+
+        return total;
     }
 
     private static T[] Buffer<T>(ref T[] buffer, int length)

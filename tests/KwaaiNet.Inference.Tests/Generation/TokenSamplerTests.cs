@@ -93,6 +93,24 @@ public sealed class TokenSamplerTests
         Assert.InRange(zeros / 4000.0, 0.595, 0.655);
     }
 
+    [Fact]
+    public void Next_TopP_NucleusOfManySmallTokens_IsCutInRankOrder()
+    {
+        // One token of weight 1 and 10,000 tied ones of weight e^-10 each (total 0.454): p = 0.9 needs the first
+        // token and about 6,700 of the tied ones, the lowest ids, which all lie far below the likeliest token.
+        const int Tied = 10_000;
+        var logits = new float[Tied + 1];
+        logits.AsSpan(1).Fill(-10f);
+        var weight = Math.Exp(-10);
+        var cut = (int)Math.Ceiling(((0.9 * (1 + (Tied * weight))) - 1) / weight);
+        var sampler = new TokenSampler(new SamplingOptions { TopP = 0.9f, Seed = 4 });
+
+        var drawn = Enumerable.Range(0, 3000).Select(_ => sampler.Next(logits.ToArray(), [])).ToArray();
+
+        Assert.InRange(drawn.Max(), cut * 0.95, cut + 2);
+        Assert.InRange(drawn.Count(static id => id == 0) / 3000.0, 0.73, 0.80);   // 1 / (0.9 × 1.454) = 0.766
+    }
+
     [Theory]
     [InlineData(1f, 0.75)]     // logits ln 3 and 0: probabilities 3/4, 1/4
     [InlineData(0.5f, 0.9)]    // ln 3 / 0.5 = ln 9: 9/10
