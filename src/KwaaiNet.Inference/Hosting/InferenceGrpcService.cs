@@ -4,6 +4,7 @@
 using Grpc.Core;
 using KwaaiNet.Contracts.Inference.V1;
 using KwaaiNet.Contracts.Node;
+using KwaaiNet.Inference.Generation;
 using KwaaiNet.Inference.Sessions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -139,8 +140,79 @@ internal sealed class InferenceGrpcService(
         }
     }
 
-    public override Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context) =>
-        throw new RpcException(new Status(StatusCode.Unimplemented, "Generate is not available yet"));
+    public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
+        var span = ReadySpan();
+        var whole = span.Whole ?? throw new RpcException(new Status(
+            StatusCode.FailedPrecondition,
+            span.WholeModelProblem is { } problem
+                ? $"Generate is off on this worker: {problem}"
+                : $"this worker serves blocks [{span.Span.Start}, {span.Span.End}) of {span.Config.LayerCount}; Generate needs every block (start_block 0, blocks {span.Config.LayerCount})"));
+        var prompt = Mapped(() => PromptIds(request, whole));
+        var room = span.Span.MaxSequenceLength - prompt.Count;
+        if (room < 1 || request.MaxNewTokens < 0 || request.MaxNewTokens > room)
+        {
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"the prompt has {prompt.Count} tokens and max_new_tokens is {request.MaxNewTokens}; a session holds at most {span.Span.MaxSequenceLength} tokens, so at most {Math.Max(room, 0)} new ones fit"));
+        }
+
+        var generation = new GenerationRequest
+        {
+            MaxNewTokens = request.MaxNewTokens == 0 ? room : request.MaxNewTokens,
+            StopTokenIds = whole.StopTokenIds,
+            Sampling = new SamplingOptions
+            {
+                Temperature = request.HasTemperature ? request.Temperature : 1f,
+                TopK = request.TopK,
+                TopP = request.HasTopP ? request.TopP : 1f,
+                RepetitionPenalty = request.HasRepetitionPenalty ? request.RepetitionPenalty : 1f,
+                Seed = request.HasSeed ? request.Seed : null,
+            },
+        };
+        Mapped(() =>
+        {
+            generation.Validate();
+            return true;
+        });
+
+        await GenerateTokensAsync(whole, prompt, generation, responseStream, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// The prompt as token ids: <c>prompt_token_ids</c> as given, <c>prompt</c> encoded, or <c>messages</c> rendered with
+    /// the model's chat template and encoded; exactly one of them.
+    /// </summary>
+    private static IReadOnlyList<int> PromptIds(GenerateRequest request, WholeModel whole)
+    {
+        var given = (request.Prompt.Length > 0 ? 1 : 0) + (request.PromptTokenIds.Count > 0 ? 1 : 0) + (request.Messages.Count > 0 ? 1 : 0);
+        if (given != 1)
+        {
+            throw new ArgumentException($"a Generate request carries exactly one of prompt, prompt_token_ids and messages ({given} given)");
+        }
+
+        if (request.PromptTokenIds.Count > 0)
+        {
+            var vocabulary = whole.Tokenizer.VocabSize;
+            foreach (var id in request.PromptTokenIds)
+            {
+                if (id < 0 || id >= vocabulary)
+                {
+                    throw new ArgumentException($"prompt token id {id} is outside the vocabulary [0, {vocabulary})");
+                }
+            }
+
+            return [.. request.PromptTokenIds];
+        }
+
+        if (request.Prompt.Length > 0)
+        {
+            return whole.Tokenizer.Encode(request.Prompt, whole.AddBos);
+        }
+
+        var text = whole.Chat.Render([.. request.Messages.Select(static m => new Tokenization.ChatMessage(m.Role, m.Content))], addGenerationPrompt: true);
+        return whole.Tokenizer.Encode(text, whole.AddBos && !whole.Chat.RendersBos);
+    }
 
     private static T Mapped<T>(Func<T> operation)
     {
@@ -168,6 +240,54 @@ internal sealed class InferenceGrpcService(
             var output = await Task.Run(() => sessions.Step(session, values, tokens, cancellationToken), cancellationToken);
             meter.AddStep(tokens);
             return output;
+        }
+        catch (Exception e) when (e is ArgumentException or InferenceSessionException or OnnxRuntimeException)
+        {
+            throw InferenceStatus.From(e);
+        }
+    }
+
+    /// <summary>
+    /// Streams one response per generated token with the text it completes. Text is decoded from the whole generated
+    /// sequence each time, so a character spread over several byte tokens comes out whole, with its last token; a stop
+    /// token ends the stream with a response that carries only the finish reason.
+    /// </summary>
+    private async Task GenerateTokensAsync(
+        WholeModel whole, IReadOnlyList<int> prompt, GenerationRequest generation, IServerStreamWriter<GenerateResponse> responseStream, CancellationToken cancellationToken)
+    {
+        List<int> generated = [];
+        var emitted = string.Empty;
+        try
+        {
+            await foreach (var token in whole.Generator.GenerateAsync(prompt, generation, cancellationToken))
+            {
+                meter.AddStep(generated.Count == 0 ? prompt.Count : 1);
+                var response = new GenerateResponse { PromptTokens = prompt.Count };
+                if (token.IsText)
+                {
+                    meter.AddGenerated();
+                    generated.Add(token.Id);
+                    response.TokenId = token.Id;
+                    var text = whole.Tokenizer.Decode(generated);
+
+                    // An incomplete UTF-8 sequence decodes to U+FFFD at the end; wait for the token that completes it.
+                    var complete = token.FinishReason is not null || !text.EndsWith('\uFFFD');
+                    if (complete && text.Length > emitted.Length && text.StartsWith(emitted, StringComparison.Ordinal))
+                    {
+                        response.Text = text[emitted.Length..];
+                        emitted = text;
+                    }
+                }
+
+                response.CompletionTokens = generated.Count;
+                response.FinishReason = token.FinishReason switch
+                {
+                    GenerationFinishReason.Stop => FinishReason.Stop,
+                    GenerationFinishReason.Length => FinishReason.Length,
+                    _ => FinishReason.Unspecified,
+                };
+                await responseStream.WriteAsync(response, cancellationToken);
+            }
         }
         catch (Exception e) when (e is ArgumentException or InferenceSessionException or OnnxRuntimeException)
         {

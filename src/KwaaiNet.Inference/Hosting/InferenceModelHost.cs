@@ -4,10 +4,13 @@
 using System.Diagnostics;
 using KwaaiNet.Contracts.Messages;
 using KwaaiNet.Contracts.Node;
+using KwaaiNet.Inference.Generation;
 using KwaaiNet.Inference.Gguf;
+using KwaaiNet.Inference.Model;
 using KwaaiNet.Inference.Onnx;
 using KwaaiNet.Inference.Runtime;
 using KwaaiNet.Inference.Sessions;
+using KwaaiNet.Inference.Tokenization;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -121,19 +124,54 @@ internal sealed class InferenceModelHost(
             cancellationToken.ThrowIfCancellationRequested();
             logger.BlockLoading(block, block - start + 1, end - start, clock.Elapsed.TotalSeconds);
         });
-        var model = new SpanModel(
-            weights, start, end, precision, () => ProviderSessionOptions.Create(choice.Selected, _options.Threads), maxLength);
+        SessionOptions CreateOptions() => ProviderSessionOptions.Create(choice.Selected, _options.Threads);
+        var model = new SpanModel(weights, start, end, precision, CreateOptions, maxLength);
+        SpanSessionManager? sessions = null;
         try
         {
-            var sessions = new SpanSessionManager(model, Options.Create(_options.Sessions), timeProvider);
+            sessions = new SpanSessionManager(model, Options.Create(_options.Sessions), timeProvider);
+            WholeModel? whole = null;
+            string? problem = null;
+            if (start == 0 && end == config.LayerCount)
+            {
+                (whole, problem) = LoadWholeModel(file, weights, precision, sessions, CreateOptions);
+            }
+
             logger.ModelReady(_node.Model, start, end, clock.Elapsed.TotalSeconds, sessions.CacheTokensLeft);
-            return new LoadedSpan(path, config, choice.Selected, model, sessions);
+            return new LoadedSpan(path, config, choice.Selected, model, sessions, whole, problem);
         }
         catch
         {
+            sessions?.Dispose();
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The embeddings, head and tokenizer of a worker that holds every block. A tokenizer this worker cannot read
+    /// turns Generate off (with the reason in the log and in its error) but leaves the span served.
+    /// </summary>
+    private (WholeModel? Whole, string? Problem) LoadWholeModel(
+        GgufFile file, ILlamaWeights weights, LlamaGraphPrecision precision, SpanSessionManager sessions, Func<SessionOptions> createOptions)
+    {
+        GgufVocabulary vocabulary;
+        ITextTokenizer tokenizer;
+        ChatFormat chat;
+        try
+        {
+            vocabulary = LlamaGguf.ReadVocabulary(file);
+            tokenizer = TextTokenizer.FromVocabulary(vocabulary);
+            chat = ChatTemplate.Detect(vocabulary.ChatTemplate, vocabulary);
+        }
+        catch (FormatException e)
+        {
+            logger.WholeModelUnavailable(e.Message);
+            return (null, e.Message);
+        }
+
+        var client = new LlamaClientModel(weights, precision, createOptions);
+        return (new WholeModel(client, new LlamaGenerator(client, sessions), tokenizer, chat, vocabulary.AddBos), null);
     }
 
     private async Task FindThroughputAsync(LoadedSpan span, CancellationToken cancellationToken)

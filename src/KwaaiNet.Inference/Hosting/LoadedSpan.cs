@@ -16,7 +16,9 @@ internal sealed class LoadedSpan(
     LlamaConfig config,
     string provider,
     SpanModel span,
-    SpanSessionManager sessions) : IDisposable
+    SpanSessionManager sessions,
+    WholeModel? whole,
+    string? wholeModelProblem) : IDisposable
 {
     public string Path { get; } = path;
 
@@ -28,11 +30,18 @@ internal sealed class LoadedSpan(
 
     public SpanSessionManager Sessions { get; } = sessions;
 
+    /// <summary>Set when the span is every block and the text-generation pieces loaded.</summary>
+    public WholeModel? Whole { get; } = whole;
+
+    /// <summary>Why <see cref="Whole"/> is null although the span is every block (e.g. a malformed tokenizer), else null.</summary>
+    public string? WholeModelProblem { get; } = wholeModelProblem;
+
     public string DataType => Span.Precision == LlamaGraphPrecision.Fp16 ? HiddenStatesCodec.Float16 : HiddenStatesCodec.Float32;
 
     public void Dispose()
     {
         Sessions.Dispose();
+        Whole?.Dispose();
         Span.Dispose();
     }
 }
