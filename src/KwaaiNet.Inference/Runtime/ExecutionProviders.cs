@@ -27,6 +27,8 @@ public static class ExecutionProviders
     public const string PackageName =
 #if KWAAINET_CUDA
         "Microsoft.ML.OnnxRuntime.Gpu";
+#elif KWAAINET_DIRECTML
+        "Microsoft.ML.OnnxRuntime.DirectML";
 #else
         "Microsoft.ML.OnnxRuntime";
 #endif
@@ -59,7 +61,7 @@ public static class ExecutionProviders
         }
 
         var reason = failures.Count == 0
-            ? $"no GPU provider in {PackageName} (build with -p:UseCuda=true for CUDA)"
+            ? $"no GPU provider in {PackageName} (build with -p:UseCuda=true for CUDA, -p:UseDirectML=true for DirectML on Windows)"
             : "GPU providers failed to initialise: " + string.Join("; ", failures);
         return new ExecutionProviderChoice(version, PackageName, available, Cpu, reason);
     }
