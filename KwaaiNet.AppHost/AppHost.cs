@@ -62,9 +62,12 @@ var dht = builder.AddProject<Projects.KwaaiNet_Dht>("dht")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable);
 
+// Workers publish their throughput and token counts on the bus, so they wait for it like the other publishers.
 var inferenceWorker = builder.AddProject<Projects.KwaaiNet_InferenceWorker>("inference-worker")
     .WithNodeConfiguration(builder.Configuration)
+    .WithConfigurationSection(builder.Configuration, "KwaaiNet:Inference")
     .WithHttpHealthCheck("/health", endpointName: "http")
+    .WithReference(messaging).WaitFor(messagingServer, WaitBehavior.StopOnResourceUnavailable)
     .WithReplicas(workerReplicas);
 
 var carbonTracker = builder.AddProject<Projects.KwaaiNet_CarbonTracker>("carbon-tracker")

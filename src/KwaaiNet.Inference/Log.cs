@@ -12,4 +12,48 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 1, EventName = nameof(ProviderSelected), Level = LogLevel.Information,
         Message = "ONNX Runtime {OnnxRuntimeVersion} ({Package}): using {Provider} because {Reason}; available: {Available}")]
     public static partial void ProviderSelected(this ILogger logger, string onnxRuntimeVersion, string package, string provider, string reason, string available);
+
+    [LoggerMessage(EventId = Base + 2, EventName = nameof(ModelFound), Level = LogLevel.Information,
+        Message = "Model {Model}: {Path} (from {Source}), {TotalBlocks} blocks, hidden size {HiddenSize}; serving blocks [{StartBlock}, {EndBlock}) in {DataType} on {Provider}")]
+    public static partial void ModelFound(this ILogger logger, string model, string path, string source, int totalBlocks, int hiddenSize, int startBlock, int endBlock, string dataType, string provider);
+
+    [LoggerMessage(EventId = Base + 3, EventName = nameof(BlockLoading), Level = LogLevel.Information,
+        Message = "Loading block {Block} ({Done} of {Count} in the span), {ElapsedSeconds:0.0} s so far")]
+    public static partial void BlockLoading(this ILogger logger, int block, int done, int count, double elapsedSeconds);
+
+    [LoggerMessage(EventId = Base + 4, EventName = nameof(ModelReady), Level = LogLevel.Information,
+        Message = "Serving blocks [{StartBlock}, {EndBlock}) of {Model}: ready in {ElapsedSeconds:0.0} s; KV cache room for {CacheTokens} tokens")]
+    public static partial void ModelReady(this ILogger logger, string model, int startBlock, int endBlock, double elapsedSeconds, long cacheTokens);
+
+    [LoggerMessage(EventId = Base + 5, EventName = nameof(ModelUnavailable), Level = LogLevel.Warning,
+        Message = "The inference-worker serves no blocks: {Reason}")]
+    public static partial void ModelUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(EventId = Base + 6, EventName = nameof(ModelLoadFailed), Level = LogLevel.Error,
+        Message = "Loading model {Model} failed; the inference-worker serves no blocks")]
+    public static partial void ModelLoadFailed(this ILogger logger, string model, Exception exception);
+
+    [LoggerMessage(EventId = Base + 7, EventName = nameof(ThroughputKnown), Level = LogLevel.Information,
+        Message = "Decode throughput of blocks [{StartBlock}, {EndBlock}): {TokensPerSecond:0.00} tokens/s ({Source})")]
+    public static partial void ThroughputKnown(this ILogger logger, int startBlock, int endBlock, double tokensPerSecond, string source);
+
+    [LoggerMessage(EventId = Base + 8, EventName = nameof(ThroughputFailed), Level = LogLevel.Warning,
+        Message = "Measuring the decode throughput failed; the announcer falls back to its default")]
+    public static partial void ThroughputFailed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = Base + 9, EventName = nameof(ThroughputCacheWriteFailed), Level = LogLevel.Warning,
+        Message = "Could not write the throughput cache {Path}; the next start measures again")]
+    public static partial void ThroughputCacheWriteFailed(this ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = Base + 10, EventName = nameof(PublishFailed), Level = LogLevel.Warning,
+        Message = "Could not publish {Message} on the bus")]
+    public static partial void PublishFailed(this ILogger logger, string message, Exception exception);
+
+    [LoggerMessage(EventId = Base + 11, EventName = nameof(SpanClamped), Level = LogLevel.Warning,
+        Message = "blocks = {Blocks} from start_block {StartBlock} passes the model's {TotalBlocks} blocks; serving [{StartBlock}, {TotalBlocks})")]
+    public static partial void SpanClamped(this ILogger logger, int blocks, int startBlock, int totalBlocks);
+
+    [LoggerMessage(EventId = Base + 12, EventName = nameof(WholeModelUnavailable), Level = LogLevel.Warning,
+        Message = "This worker holds every block, but Generate is off: {Reason}")]
+    public static partial void WholeModelUnavailable(this ILogger logger, string reason);
 }

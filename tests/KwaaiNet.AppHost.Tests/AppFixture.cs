@@ -3,6 +3,8 @@
 
 using Aspire.Hosting;
 using Grpc.Net.Client;
+using KwaaiNet.Inference.Gguf;
+using KwaaiNet.Testing.Inference;
 
 namespace KwaaiNet.AppHost.Tests;
 
@@ -19,6 +21,9 @@ public abstract class AppFixture : IAsyncLifetime
     public DistributedApplication App { get; private set; } = null!;
 
     public Uri? DashboardUrl { get; private set; }
+
+    /// <summary>The model the node serves: a generated tiny Llama in its models folder.</summary>
+    public const string TinyModel = "tiny";
 
     public string Home { get; } = Directory.CreateTempSubdirectory("kwaainet-apphost-test-").FullName;
 
@@ -45,12 +50,19 @@ public abstract class AppFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var ct = TestContext.Current.CancellationToken;
+
+        // The workers serve every block of a generated tiny model from the node's models folder.
+        Directory.CreateDirectory(Path.Combine(Home, "models"));
+        TinyLlamaGguf.Write(Path.Combine(Home, "models", TinyModel + ".gguf"), GgmlType.F32, seed: 3);
         List<string> args =
         [
             $"--KwaaiNet:Infra={Mode}",
             "--KwaaiNet:Node:initial_peers=none",
             "--KwaaiNet:Node:port=0",
             $"--KwaaiNet:Node:home={Home}",
+            $"--KwaaiNet:Node:model={TinyModel}",
+            "--KwaaiNet:Node:start_block=0",
+            "--KwaaiNet:Inference:ThroughputSteps=3",
         ];
         if (WithDashboard)
         {

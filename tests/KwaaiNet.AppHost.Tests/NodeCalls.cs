@@ -16,6 +16,7 @@ using KwaaiNet.Libp2p.Identity;
 using KwaaiNet.Libp2p.Multiformats;
 using KwaaiNet.Testing;
 using KwaaiNet.Testing.Dht;
+using KwaaiNet.Testing.Inference;
 
 namespace KwaaiNet.AppHost.Tests;
 
@@ -97,13 +98,31 @@ internal static class NodeCalls
         Assert.Contains(after.Buckets.SelectMany(static b => b.Nodes), n => n.PeerId == peer.PeerId.ToBase58() && n.NodeId.Span.SequenceEqual(peer.Dht.NodeId.ToBytes()));
     }
 
+    /// <summary>The worker loads the fixture's tiny model, measures its throughput and runs a forward pass.</summary>
     public static async Task AssertInferenceInfoAsync(GrpcChannel channel, CancellationToken ct)
     {
-        var info = await new KwaaiNet.Contracts.Inference.V1.Inference.InferenceClient(channel).InfoAsync(new InfoRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct);
+        var client = new KwaaiNet.Contracts.Inference.V1.Inference.InferenceClient(channel);
+        var info = await Poll.UntilAsync(
+            async c => await client.InfoAsync(new InfoRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: c),
+            static i => i.State == ModelState.Failed || (i.State == ModelState.Ready && i.Throughput > 0),
+            Deadline,
+            ct);
 
         Assert.Contains(info.ExecutionProviders, static p => p.Name == "CPUExecutionProvider");
         Assert.Single(info.ExecutionProviders, static p => p.Selected);
         Assert.False(string.IsNullOrEmpty(info.OnnxRuntimeVersion));
+        Assert.True(info.State == ModelState.Ready, info.StateDetail);
+        Assert.Equal(AppFixture.TinyModel, info.Model);
+        Assert.Equal((0, TinyLlamaGguf.Default.LayerCount), (info.StartBlock, info.EndBlock));
+        Assert.Equal("measured", info.ThroughputSource);
+
+        var hidden = TinyLlamaGguf.Default.HiddenSize;
+        var forward = await client.ForwardAsync(
+            new ForwardRequest { HiddenStates = new Tensor { Dtype = "float32", Shape = { 1, hidden }, Data = ByteString.CopyFrom(new byte[4 * hidden]) } },
+            deadline: DateTime.UtcNow + Deadline,
+            cancellationToken: ct);
+        Assert.Equal<long>([1, hidden], forward.HiddenStates.Shape);
+        Assert.Equal(4 * hidden, forward.HiddenStates.Data.Length);
     }
 
     public static async Task AssertFootprintAsync(GrpcChannel channel, CancellationToken ct)

@@ -249,7 +249,8 @@ internal static class InferenceBenchmark
         return best;
     }
 
-    private static SessionOptions Options(bool prepacking) => CpuSessionOptions.Create(Threads, prepacking);
+    private static SessionOptions Options(bool prepacking) =>
+        ProviderSessionOptions.Create(ExecutionProviders.Cpu, Threads, prepacking);
 
     /// <summary>Ours: embedding and head sessions around one span of every layer, driven through the session manager.</summary>
     private sealed class OnnxModel : IDisposable

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Inference.Model;
+using KwaaiNet.Inference.Tokenization;
 
 namespace KwaaiNet.Inference.Gguf;
 
@@ -51,6 +52,42 @@ public static class LlamaGguf
             RmsNormEpsilon: eps,
             RopeTheta: theta,
             ContextLength: Positive(file, "llama.context_length"));
+    }
+
+    /// <summary>
+    /// The tokenizer section (<c>tokenizer.ggml.*</c>, as llama.cpp's converter writes it): model, pre-tokenizer,
+    /// tokens, scores, token types, merges, special ids, <c>add_bos_token</c>, <c>add_space_prefix</c> and the chat
+    /// template; checked with <see cref="GgufVocabulary.Validate"/>.
+    /// </summary>
+    /// <exception cref="GgufFormatException">A key is missing or of the wrong type, or the vocabulary is malformed.</exception>
+    public static GgufVocabulary ReadVocabulary(GgufFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var vocabulary = new GgufVocabulary
+        {
+            Model = file.GetString("tokenizer.ggml.model"),
+            Pre = file.TryGetString("tokenizer.ggml.pre", out var pre) ? pre : null,
+            Tokens = file.GetArray<string>("tokenizer.ggml.tokens"),
+            Scores = file.TryGetArray<float>("tokenizer.ggml.scores", out var scores) ? scores : null,
+            TokenTypes = file.TryGetArray<int>("tokenizer.ggml.token_type", out var types) ? types : null,
+            Merges = file.TryGetArray<string>("tokenizer.ggml.merges", out var merges) ? merges : null,
+            BosId = file.GetInt32("tokenizer.ggml.bos_token_id"),
+            EosId = file.GetInt32("tokenizer.ggml.eos_token_id"),
+            UnknownId = file.TryGetUInt32("tokenizer.ggml.unknown_token_id", out var unknown) ? checked((int)unknown) : null,
+            AddBos = !file.ContainsKey("tokenizer.ggml.add_bos_token") || file.GetBool("tokenizer.ggml.add_bos_token"),
+            AddSpacePrefix = !file.ContainsKey("tokenizer.ggml.add_space_prefix") || file.GetBool("tokenizer.ggml.add_space_prefix"),
+            ChatTemplate = file.TryGetString("tokenizer.chat_template", out var template) ? template : null,
+        };
+        try
+        {
+            vocabulary.Validate();
+        }
+        catch (FormatException e)
+        {
+            throw new GgufFormatException($"the tokenizer in {file.Path} is malformed: {e.Message}", e);
+        }
+
+        return vocabulary;
     }
 
     private static int VocabSize(GgufFile file)

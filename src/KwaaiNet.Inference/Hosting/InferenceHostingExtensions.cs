@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using Grpc.AspNetCore.Server;
 using KwaaiNet.Contracts.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Inference.Hosting;
 
@@ -15,13 +18,33 @@ public static class InferenceHostingExtensions
     /// <summary>The issue that brings the OpenAI-compatible API.</summary>
     private const int OpenAiIssue = 7;
 
-    /// <summary>Registers the execution-provider probe and the gRPC API.</summary>
+    /// <summary>
+    /// Registers the worker: its settings (<c>KwaaiNet:Inference</c>), the execution-provider probe, the model loader
+    /// (a background load of the configured span), the token reports on the bus and the gRPC API.
+    /// </summary>
     public static IHostApplicationBuilder AddInferenceWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddNodeOptions();
+        builder.AddMessageBus();
+        builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ExecutionProviderSelection>();
+        builder.Services.AddSingleton<TokenMeter>();
+        builder.Services.AddSingleton<InferenceModelHost>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<InferenceModelHost>());
+        builder.Services.AddHostedService<TokensProcessedPublisher>();
         builder.Services.AddGrpc();
+
+        // Hidden states of a long prefill exceed gRPC's 4 MiB default.
+        builder.Services.AddOptions<GrpcServiceOptions<InferenceGrpcService>>()
+            .Configure<IOptions<InferenceOptions>>(static (grpc, inference) =>
+            {
+                var bytes = inference.Value.MaxMessageMegabytes * 1024 * 1024;
+                grpc.MaxReceiveMessageSize = bytes;
+                grpc.MaxSendMessageSize = bytes;
+            });
         return builder;
     }
 

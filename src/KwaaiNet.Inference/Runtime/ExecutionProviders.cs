@@ -27,6 +27,8 @@ public static class ExecutionProviders
     public const string PackageName =
 #if KWAAINET_CUDA
         "Microsoft.ML.OnnxRuntime.Gpu";
+#elif KWAAINET_DIRECTML
+        "Microsoft.ML.OnnxRuntime.DirectML";
 #else
         "Microsoft.ML.OnnxRuntime";
 #endif
@@ -59,9 +61,31 @@ public static class ExecutionProviders
         }
 
         var reason = failures.Count == 0
-            ? $"no GPU provider in {PackageName} (build with -p:UseCuda=true for CUDA)"
+            ? $"no GPU provider in {PackageName} (build with -p:UseCuda=true for CUDA, -p:UseDirectML=true for DirectML on Windows)"
             : "GPU providers failed to initialise: " + string.Join("; ", failures);
         return new ExecutionProviderChoice(version, PackageName, available, Cpu, reason);
+    }
+
+    /// <summary>Appends <paramref name="provider"/> to <paramref name="options"/>; the CPU provider needs nothing.</summary>
+    /// <exception cref="ArgumentException">The name is not one of this class's providers.</exception>
+    internal static void Append(SessionOptions options, string provider)
+    {
+        switch (provider)
+        {
+            case Cpu:
+                break;
+            case Cuda:
+                options.AppendExecutionProvider_CUDA(0);
+                break;
+            case CoreMl:
+                options.AppendExecutionProvider_CoreML();
+                break;
+            case DirectMl:
+                options.AppendExecutionProvider_DML(0);
+                break;
+            default:
+                throw new ArgumentException($"unknown execution provider '{provider}'", nameof(provider));
+        }
     }
 
     private static bool TryAppend(string provider, out string? error)
@@ -69,19 +93,7 @@ public static class ExecutionProviders
         try
         {
             using var options = new SessionOptions();
-            switch (provider)
-            {
-                case Cuda:
-                    options.AppendExecutionProvider_CUDA(0);
-                    break;
-                case CoreMl:
-                    options.AppendExecutionProvider_CoreML();
-                    break;
-                case DirectMl:
-                    options.AppendExecutionProvider_DML(0);
-                    break;
-            }
-
+            Append(options, provider);
             error = null;
             return true;
         }

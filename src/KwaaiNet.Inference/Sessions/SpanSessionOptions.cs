@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using System.ComponentModel.DataAnnotations;
+
 namespace KwaaiNet.Inference.Sessions;
 
 /// <summary>Limits of the span sessions one server holds (Petals' <c>session_timeout</c>, <c>step_timeout</c> and cache size).</summary>
 public sealed class SpanSessionOptions
 {
     /// <summary>The configuration section.</summary>
-    public const string SectionName = "Inference:Sessions";
+    public const string SectionName = InferenceOptions.SectionName + ":Sessions";
 
     /// <summary>
     /// Bytes of KV cache all open sessions may reserve together; a session reserves its declared maximum length times
     /// <see cref="SpanModel.BytesPerToken"/> when it opens. Default 1 GiB.
     /// </summary>
+    [Range(0, long.MaxValue)]
     public long KvCacheBudgetBytes { get; set; } = 1L << 30;
 
     /// <summary>

@@ -7,9 +7,6 @@ using KwaaiNet.Inference.Onnx;
 using KwaaiNet.Inference.Tests.Gguf;
 using KwaaiNet.Inference.Tests.Onnx;
 using KwaaiNet.Testing.Inference;
-using LLama;
-using LLama.Common;
-using LLama.Native;
 using Microsoft.ML.OnnxRuntime;
 
 namespace KwaaiNet.Inference.Tests.EndToEnd;
@@ -48,7 +45,7 @@ public sealed class LlamaCppParityTests : IDisposable
         TinyLlamaGguf.Write(path, type, seed: 5, config);
 
         var ours = OurGreedy(path, config);
-        var theirs = LlamaCppGreedy(path, config);
+        var theirs = LlamaCppGreedy.Run(path, config, Prompt, DecodeSteps);
 
         Assert.Equal(theirs.Tokens, ours.Tokens);
         double worst = 0;
@@ -79,66 +76,12 @@ public sealed class LlamaCppParityTests : IDisposable
             var last = hidden.AsSpan((input.Length - 1) * config.HiddenSize, config.HiddenSize).ToArray();
             var stepLogits = Run(head, LlamaHeadGraph.HiddenStates, OrtValue.CreateTensorValueFromMemory(last, [1, 1, config.HiddenSize]));
             logits.Add(stepLogits);
-            var next = ArgMax(stepLogits);
+            var next = LlamaCppGreedy.ArgMax(stepLogits);
             tokens.Add(next);
             input = [next];
         }
 
         return (tokens, logits);
-    }
-
-    private static (List<int> Tokens, List<float[]> Logits) LlamaCppGreedy(string path, LlamaConfig config)
-    {
-        // An fp32 KV cache and no flash attention: llama.cpp's defaults (an fp16 cache) would round K and V, which our
-        // fp32 graph keeps exact.
-        var parameters = new ModelParams(path)
-        {
-            ContextSize = (uint)config.ContextLength,
-            GpuLayerCount = 0,
-            BatchSize = 64,
-            UBatchSize = 64,
-            Threads = 2,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
-            FlashAttention = false,
-        };
-        using var weights = LLamaWeights.LoadFromFile(parameters);
-        using var context = weights.CreateContext(parameters);
-        List<int> tokens = [];
-        List<float[]> logits = [];
-        var position = 0;
-        int[] input = Prompt;
-        for (var step = 0; step <= DecodeSteps; step++)
-        {
-            var batch = new LLamaBatch();
-            for (var i = 0; i < input.Length; i++)
-            {
-                batch.Add((LLamaToken)input[i], position++, LLamaSeqId.Zero, i == input.Length - 1);
-            }
-
-            Assert.Equal(DecodeResult.Ok, context.NativeHandle.Decode(batch));
-            var stepLogits = context.NativeHandle.GetLogitsIth(input.Length - 1).ToArray();
-            logits.Add(stepLogits);
-            var next = ArgMax(stepLogits);
-            tokens.Add(next);
-            input = [next];
-        }
-
-        return (tokens, logits);
-    }
-
-    private static int ArgMax(float[] values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 
     private static float[] Run(InferenceSession session, string inputName, OrtValue input)

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Inference.Gguf;
+using KwaaiNet.Inference.Tokenization;
 using KwaaiNet.Testing.Inference;
 
 namespace KwaaiNet.Inference.Tests.Gguf;
@@ -117,5 +118,45 @@ public sealed class LlamaGgufTests : IDisposable
         Assert.Equal(5, config.VocabSize);
         Assert.Equal(2, config.KvHeadCount);
         Assert.Equal(10_000f, config.RopeTheta);
+    }
+
+    [Fact]
+    public void ReadVocabulary_TinyModel_GivesAWorkingSentencePieceTokenizer()
+    {
+        var path = _temp.File("vocab.gguf");
+        TinyLlamaGguf.Write(path, GgmlType.F32);
+        using var file = GgufFile.Open(path);
+
+        var vocabulary = LlamaGguf.ReadVocabulary(file);
+        var tokenizer = TextTokenizer.FromVocabulary(vocabulary);
+
+        Assert.True(vocabulary.IsSentencePiece);
+        Assert.Equal(TinyLlamaGguf.Default.VocabSize, vocabulary.Tokens.Count);
+        Assert.Equal((1, 2, 0), (vocabulary.BosId, vocabulary.EosId, vocabulary.UnknownId));
+        // The tiny vocabulary has no merges, so text falls back to byte tokens (the prefixed space as U+2581's bytes).
+        var ids = tokenizer.Encode("Hi!", addBos: true);
+        Assert.Equal([1, 3 + 0xE2, 3 + 0x96, 3 + 0x81, 3 + 'H', 3 + 'i', 3 + '!'], ids);
+        Assert.EndsWith("Hi!", tokenizer.Decode(ids), StringComparison.Ordinal);
+        Assert.True(tokenizer.IsEndOfGeneration(2));
+    }
+
+    [Fact]
+    public void ReadVocabulary_MissingOrMalformed_IsAFormatErrorNamingTheProblem()
+    {
+        var path = _temp.File("novocab.gguf");
+        new GgufWriter().AddString("general.architecture", "llama").AddString("tokenizer.ggml.model", "llama")
+            .AddStringArray("tokenizer.ggml.tokens", ["<unk>", "<s>"]).AddUInt32("tokenizer.ggml.bos_token_id", 1)
+            .AddUInt32("tokenizer.ggml.eos_token_id", 7).WriteTo(path);
+        using (var file = GgufFile.Open(path))
+        {
+            var error = Assert.Throws<GgufFormatException>(() => LlamaGguf.ReadVocabulary(file));
+            Assert.Contains("tokenizer", error.Message, StringComparison.Ordinal);
+        }
+
+        new GgufWriter().AddString("general.architecture", "llama").WriteTo(path);
+        using (var file = GgufFile.Open(path))
+        {
+            Assert.Contains("'tokenizer.ggml.model'", Assert.Throws<GgufFormatException>(() => LlamaGguf.ReadVocabulary(file)).Message, StringComparison.Ordinal);
+        }
     }
 }

@@ -4,12 +4,19 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Threading.Channels;
 using Grpc.Core;
+using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Inference.V1;
+using KwaaiNet.Contracts.Messages;
 using KwaaiNet.Contracts.Node;
 using KwaaiNet.Inference.Hosting;
 using KwaaiNet.Inference.Runtime;
+using KwaaiNet.Inference.Tests.Gguf;
 using KwaaiNet.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using InferenceClient = KwaaiNet.Contracts.Inference.V1.Inference.InferenceClient;
 
 namespace KwaaiNet.Inference.Tests.Hosting;
@@ -48,31 +55,110 @@ public sealed class InferenceWorkerHostingTests
     }
 
     [Fact]
-    public async Task Info_NoStartBlock_ReportsNoSpanAndDefaultModel()
+    public async Task Info_NoModelFile_ReportsFailedWithEveryPlaceLookedAt_AndCallsFailCleanly()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await StartAsync(null, ct);
+        using var ollama = new TempFolder();
+        await using var host = await StartAsync(new Dictionary<string, string?> { ["KwaaiNet:Inference:OllamaModels"] = ollama.Path }, ct);
         var client = new InferenceClient(host.Channel);
 
-        var info = await client.InfoAsync(new InfoRequest(), cancellationToken: ct);
+        var info = await Poll.UntilAsync(
+            async c => await client.InfoAsync(new InfoRequest(), cancellationToken: c), static i => i.State != ModelState.Loading, TimeSpan.FromSeconds(10), ct);
+        var forward = await Assert.ThrowsAsync<RpcException>(async () => await client.ForwardAsync(new ForwardRequest(), cancellationToken: ct));
 
         Assert.Equal(NodeOptions.DefaultModel, info.Model);
-        Assert.True(info.UseGpu);
-        Assert.Equal(-1, info.StartBlock);
-        Assert.Equal(-1, info.EndBlock);
+        Assert.Equal(ModelState.Failed, info.State);
+        Assert.Contains($"no GGUF file for model '{NodeOptions.DefaultModel}'", info.StateDetail, StringComparison.Ordinal);
+        Assert.Contains("Llama-3.1-8B-Instruct.gguf", info.StateDetail, StringComparison.Ordinal);
+        Assert.Contains(ollama.Path, info.StateDetail, StringComparison.Ordinal);
+        Assert.Equal(0, info.StartBlock);
+        Assert.Equal(8, info.EndBlock);
+        Assert.Equal(StatusCode.FailedPrecondition, forward.StatusCode);
+        Assert.Contains("serves no blocks", forward.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Forward_NotBuiltYet_ReturnsUnimplementedNamingIssue5()
+    public async Task Info_ModelLoaded_ReportsSpanShapeDtypeCacheAndMeasuredThroughput_ThenTheCacheServesTheNextStart()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var host = await StartAsync(null, ct);
-        var client = new InferenceClient(host.Channel);
+        using var home = new TempFolder();
+        InfoResponse measured;
+        ThroughputMeasured published;
+        await using (var worker = await TinyWorker.StartAsync(home.Path, 1, 1, ct, add: AddSink))
+        {
+            measured = await worker.WaitForAsync(static i => i.Throughput > 0, ct);
+            published = await worker.Host.App.Services.GetRequiredService<MessageSink>().NextAsync<ThroughputMeasured>(ct);
+        }
 
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.ForwardAsync(new ForwardRequest { Uid = "llama.0" }, cancellationToken: ct));
+        await using var again = await TinyWorker.StartAsync(home.Path, 1, 1, ct, add: AddSink);
+        var cached = await again.WaitForAsync(static i => i.Throughput > 0, ct);
+        var republished = await again.Host.App.Services.GetRequiredService<MessageSink>().NextAsync<ThroughputMeasured>(ct);
 
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("issue #5", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(ModelState.Ready, measured.State);
+        Assert.Equal((1, 2, 2), (measured.StartBlock, measured.EndBlock, measured.TotalBlocks));
+        Assert.Equal("float32", measured.Dtype);
+        Assert.Equal(TinyWorker.ModelPath(home.Path), measured.ModelPath);
+        Assert.Equal(TinyWorker.Config.HiddenSize, measured.HiddenSize);
+        Assert.Equal(TinyWorker.Config.VocabSize, measured.VocabSize);
+        Assert.Equal(TinyWorker.Config.ContextLength, measured.MaxSequenceLength);
+        Assert.Equal((1L << 30) / (2 * TinyWorker.Config.KvHeadCount * TinyWorker.Config.HeadSize * 4), measured.CacheTokensLeft);
+        Assert.Equal("measured", measured.ThroughputSource);
+        Assert.Equal(measured.Throughput, published.DecodeTokensPerSecond);
+        Assert.False(published.FromCache);
+        Assert.Equal((TinyWorker.ModelName, 1, 2, 2, "float32", ExecutionProviders.Cpu), (published.Model, published.StartBlock, published.EndBlock, published.TotalBlocks, published.DataType, published.Provider));
+
+        Assert.Equal("cache", cached.ThroughputSource);
+        Assert.Equal(measured.Throughput, cached.Throughput);
+        Assert.True(republished.FromCache);
+        using var cache = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(home.Path, "throughput_cache.json"), ct));
+        var entry = cache.RootElement.GetProperty(TinyWorker.ModelName);
+        Assert.Equal(measured.Throughput, entry.GetProperty("compute_tps").GetDouble());
+        Assert.Equal(TinyWorker.Config.HiddenSize, entry.GetProperty("hidden_size").GetInt32());
+    }
+
+    [Fact]
+    public async Task TokensProcessed_IsPublishedForTheStepsOfAPeriod()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var home = new TempFolder();
+        await using var worker = await TinyWorker.StartAsync(
+            home.Path,
+            0,
+            2,
+            ct,
+            new Dictionary<string, string?> { ["KwaaiNet:Inference:MeasureThroughput"] = "false", ["KwaaiNet:Inference:ReportPeriod"] = "00:00:00.200" },
+            AddSink);
+        var hidden = TinyWorker.Config.HiddenSize;
+
+        await worker.RunSessionAsync(8, [(new float[3 * hidden], 3), (new float[hidden], 1)], ct);
+        await worker.Client.ForwardAsync(new ForwardRequest { HiddenStates = TinyWorker.Float32Tensor(new float[2 * hidden], 2) }, cancellationToken: ct);
+        var sink = worker.Host.App.Services.GetRequiredService<MessageSink>();
+        long tokens = 0, steps = 0;
+        while (tokens < 6)
+        {
+            var report = await sink.NextAsync<TokensProcessed>(ct);
+            Assert.Equal((TinyWorker.ModelName, 0, 2), (report.Model, report.StartBlock, report.EndBlock));
+            Assert.True(report.PeriodEnd > report.PeriodStart);
+            tokens += report.Tokens;
+            steps += report.Steps;
+        }
+
+        Assert.Equal(6, tokens);
+        Assert.Equal(3, steps);
+    }
+
+    [Fact]
+    public async Task Info_StartBlockPastTheModel_ReportsFailed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var home = new TempFolder();
+        await using var worker = await TinyWorker.StartAsync(home.Path, 5, 1, ct, waitUntilReady: false);
+
+        var info = await Poll.UntilAsync(
+            async c => await worker.Client.InfoAsync(new InfoRequest(), cancellationToken: c), static i => i.State != ModelState.Loading, TimeSpan.FromSeconds(10), ct);
+
+        Assert.Equal(ModelState.Failed, info.State);
+        Assert.Contains("start_block 5 is past the last block", info.StateDetail, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -94,6 +180,65 @@ public sealed class InferenceWorkerHostingTests
         Assert.Contains("issue #7", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    private static Task<ModuleHost> StartAsync(IReadOnlyDictionary<string, string?>? settings, CancellationToken cancellationToken) =>
-        ModuleHost.StartAsync(static b => b.AddInferenceWorker(), static a => a.MapInferenceWorker(), settings, cancellationToken);
+    private static void AddSink(WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<MessageSink>();
+        builder.AddMessageBus(static bus =>
+        {
+            bus.AddConsumer<ThroughputMeasuredSink>();
+            bus.AddConsumer<TokensProcessedSink>();
+        });
+    }
+
+    /// <summary>A worker whose model resolves nowhere: no models folder, and an Ollama store that does not exist (unless a test sets one).</summary>
+    private static Task<ModuleHost> StartAsync(IReadOnlyDictionary<string, string?>? settings, CancellationToken cancellationToken)
+    {
+        var all = new Dictionary<string, string?> { ["KwaaiNet:Inference:OllamaModels"] = Path.Combine(Path.GetTempPath(), "kwaainet-no-ollama-store") };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        return ModuleHost.StartAsync(static b => b.AddInferenceWorker(), static a => a.MapInferenceWorker(), all, cancellationToken);
+    }
+
+    /// <summary>The bus messages a test host received, in order.</summary>
+    private sealed class MessageSink
+    {
+        private readonly Channel<object> _messages = Channel.CreateUnbounded<object>();
+
+        public void Add(object message) => _messages.Writer.TryWrite(message);
+
+        /// <summary>Skips messages until one of type <typeparamref name="T"/> arrives (30 s at most).</summary>
+        public async Task<T> NextAsync<T>(CancellationToken cancellationToken)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            while (true)
+            {
+                if (await _messages.Reader.ReadAsync(timeout.Token) is T message)
+                {
+                    return message;
+                }
+            }
+        }
+    }
+
+    private sealed class ThroughputMeasuredSink(MessageSink sink) : IConsumer<ThroughputMeasured>
+    {
+        public Task Consume(ConsumeContext<ThroughputMeasured> context)
+        {
+            sink.Add(context.Message);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class TokensProcessedSink(MessageSink sink) : IConsumer<TokensProcessed>
+    {
+        public Task Consume(ConsumeContext<TokensProcessed> context)
+        {
+            sink.Add(context.Message);
+            return Task.CompletedTask;
+        }
+    }
 }

@@ -30,7 +30,7 @@ public sealed class ExecutionProvidersTests
 
         Assert.DoesNotContain(ExecutionProviders.Cuda, choice.Available);
         Assert.Equal(ExecutionProviders.Cpu, choice.Selected);
-        Assert.Equal("no GPU provider in Microsoft.ML.OnnxRuntime (build with -p:UseCuda=true for CUDA)", choice.Reason);
+        Assert.Equal("no GPU provider in Microsoft.ML.OnnxRuntime (build with -p:UseCuda=true for CUDA, -p:UseDirectML=true for DirectML on Windows)", choice.Reason);
     }
 
     [Fact]

@@ -10,14 +10,14 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace KwaaiNet.Inference.Tests.Runtime;
 
-public sealed class CpuSessionOptionsTests
+public sealed class ProviderSessionOptionsTests
 {
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void Create_SetsTheThreadsSequentialExecutionAndFullOptimization(int threads)
+    public void Create_Cpu_SetsTheThreadsSequentialExecutionAndFullOptimization(int threads)
     {
-        using var options = CpuSessionOptions.Create(threads);
+        using var options = ProviderSessionOptions.Create(ExecutionProviders.Cpu, threads);
 
         Assert.Equal(threads, options.IntraOpNumThreads);
         Assert.Equal(1, options.InterOpNumThreads);
@@ -26,16 +26,16 @@ public sealed class CpuSessionOptionsTests
     }
 
     [Fact]
-    public void Create_NoThreads_IsRefused() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => CpuSessionOptions.Create(0));
+    public void Create_NegativeThreads_IsRefused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => ProviderSessionOptions.Create(ExecutionProviders.Cpu, -1));
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Create_SpanOnTheOptions_EqualsTheSpanOnDefaultOptions(bool prepacking)
+    public void Create_CpuSpanOnTheOptions_EqualsTheSpanOnDefaultOptions(bool prepacking)
     {
         var weights = new RandomLlamaWeights(LlamaSpanGraphTests.Config(64, 4, 2, 10_000f), seed: 41);
-        using var tuned = new SpanModel(weights, 0, 3, LlamaGraphPrecision.Fp32, () => CpuSessionOptions.Create(2, prepacking));
+        using var tuned = new SpanModel(weights, 0, 3, LlamaGraphPrecision.Fp32, () => ProviderSessionOptions.Create(ExecutionProviders.Cpu, 2, prepacking));
         using var plain = new SpanModel(weights, 0, 3);
         using var tunedManager = Manager(tuned);
         using var plainManager = Manager(plain);
