@@ -125,7 +125,7 @@ internal sealed class InferenceModelHost(
             logger.BlockLoading(block, block - start + 1, end - start, clock.Elapsed.TotalSeconds);
         });
         SessionOptions CreateOptions() => ProviderSessionOptions.Create(choice.Selected, _options.Threads);
-        var model = new SpanModel(weights, start, end, precision, CreateOptions, maxLength);
+        var model = new SpanModel(weights, start, end, precision, CreateOptions, maxLength, Path.Combine(_node.EffectiveHome, "cache"));
         SpanSessionManager? sessions = null;
         try
         {

@@ -26,6 +26,11 @@ public sealed class SpanModel : IDisposable
     /// options when null.
     /// </param>
     /// <param name="maxSequenceLength">Positions the rotary caches cover; the model's context length by default.</param>
+    /// <param name="externalDataFolder">
+    /// Where a span whose weights pass <see cref="InlineWeightLimitBytes"/> is written as an ONNX model with external
+    /// data before it loads (deleted once loaded); the system's temporary folder when null. Pick a disk, not a RAM
+    /// disk: the file is as large as the span's weights.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException">The range is empty or outside the model.</exception>
     /// <exception cref="InvalidDataException">A tensor is missing or has the wrong shape.</exception>
     public SpanModel(
@@ -34,10 +39,24 @@ public sealed class SpanModel : IDisposable
         int end,
         LlamaGraphPrecision precision = LlamaGraphPrecision.Fp32,
         Func<SessionOptions>? sessionOptions = null,
-        int? maxSequenceLength = null)
+        int? maxSequenceLength = null,
+        string? externalDataFolder = null)
+        : this(weights, start, end, precision, sessionOptions, maxSequenceLength, externalDataFolder, InlineWeightLimitBytes)
+    {
+    }
+
+    /// <summary>As the public constructor, with the inline limit as a parameter (tests take the external-data path with small spans).</summary>
+    internal SpanModel(
+        ILlamaWeights weights,
+        int start,
+        int end,
+        LlamaGraphPrecision precision,
+        Func<SessionOptions>? sessionOptions,
+        int? maxSequenceLength,
+        string? externalDataFolder,
+        long inlineWeightLimitBytes)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var bytes = LlamaSpanGraph.Build(weights, start, end, precision, maxSequenceLength);
         Config = weights.Config;
         Start = start;
         End = end;
@@ -59,11 +78,27 @@ public sealed class SpanModel : IDisposable
         _inputNames = [.. inputs];
         _outputNames = [.. outputs];
         using var options = sessionOptions?.Invoke() ?? new SessionOptions();
-        Session = new InferenceSession(bytes, options);
+        Session = WeightBytes(Config, end - start, ElementSize) <= inlineWeightLimitBytes
+            ? new InferenceSession(LlamaSpanGraph.Build(weights, start, end, precision, maxSequenceLength), options)
+            : LoadThroughFile(weights, start, end, precision, maxSequenceLength, externalDataFolder, options);
     }
+
+    /// <summary>
+    /// Spans whose weights take more bytes than this (1 GiB) load from an ONNX file with external data instead of from
+    /// memory: protobuf caps a model held in one message at 2 GiB, and the bytes would be held twice while loading.
+    /// </summary>
+    public const long InlineWeightLimitBytes = 1L << 30;
 
     /// <summary>The model's shape.</summary>
     public LlamaConfig Config { get; }
+
+    /// <summary>Bytes of the span's matrices and norms in the graph's element type.</summary>
+    internal static long WeightBytes(LlamaConfig config, int layers, int elementSize)
+    {
+        long d = config.HiddenSize, q = (long)config.HeadCount * config.HeadSize, kv = (long)config.KvHeadCount * config.HeadSize;
+        var perLayer = (d * (q + (2 * kv))) + (q * d) + (3 * d * config.IntermediateSize) + (2 * d);
+        return layers * perLayer * elementSize;
+    }
 
     /// <summary>The span's first layer.</summary>
     public int Start { get; }
@@ -92,6 +127,31 @@ public sealed class SpanModel : IDisposable
 
     /// <summary>Hidden states, then present key and value per layer.</summary>
     internal IReadOnlyList<string> OutputNames => _outputNames;
+
+    private static InferenceSession LoadThroughFile(
+        ILlamaWeights weights, int start, int end, LlamaGraphPrecision precision, int? maxSequenceLength, string? folder, SessionOptions options)
+    {
+        var temp = Directory.CreateDirectory(
+            Path.Combine(folder ?? Path.GetTempPath(), "kwaainet-span-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            var modelPath = Path.Combine(temp.FullName, "span.onnx");
+            LlamaSpanGraph.Write(weights, start, end, modelPath, "span.onnx.data", precision, maxSequenceLength);
+            return new InferenceSession(modelPath, options);
+        }
+        finally
+        {
+            try
+            {
+                // ONNX Runtime holds what it needs once the session exists (on Linux a mapped file outlives its name).
+                temp.Delete(recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Windows keeps a mapped file; it is left in the temporary folder.
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public void Dispose() => Session.Dispose();
