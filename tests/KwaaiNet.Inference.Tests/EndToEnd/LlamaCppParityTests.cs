@@ -57,6 +57,35 @@ public sealed class LlamaCppParityTests : IDisposable
         TestContext.Current.TestOutputHelper?.WriteLine($"{type}: largest |logit difference| {worst:E2} over the prefill and {DecodeSteps} steps (bound {bound:E0})");
     }
 
+    /// <summary>
+    /// The fp32 bound over other shapes: multi-head attention (as many KV heads as heads, Llama-2 7B's layout), Llama-3's
+    /// rope theta of 500,000, and both with a head size of 32.
+    /// </summary>
+    [Theory]
+    [InlineData("multi-head attention")]
+    [InlineData("rope theta 500000")]
+    [InlineData("multi-head, theta 500000, head size 32")]
+    public void WholeModel_OtherShapes_MatchLlamaCpp(string shape)
+    {
+        var config = shape switch
+        {
+            "multi-head attention" => TinyLlamaGguf.Default with { KvHeadCount = TinyLlamaGguf.Default.HeadCount },
+            "rope theta 500000" => TinyLlamaGguf.Default with { RopeTheta = 500_000f },
+            _ => TinyLlamaGguf.Default with { HiddenSize = 64, HeadCount = 2, KvHeadCount = 2, RopeTheta = 500_000f },
+        };
+        var path = _temp.File($"parity-{shape.Replace(' ', '-').Replace(',', '-')}.gguf");
+        TinyLlamaGguf.Write(path, GgmlType.F32, seed: 9, config);
+
+        var ours = OurGreedy(path, config);
+        var theirs = LlamaCppGreedy.Run(path, config, Prompt, DecodeSteps);
+
+        Assert.Equal(theirs.Tokens, ours.Tokens);
+        for (var step = 0; step < theirs.Logits.Count; step++)
+        {
+            OnnxAssert.Close(theirs.Logits[step], ours.Logits[step], 1e-4, what: $"{shape} logits at step {step}");
+        }
+    }
+
     private static (List<int> Tokens, List<float[]> Logits) OurGreedy(string path, LlamaConfig config)
     {
         using var file = GgufFile.Open(path);
