@@ -42,6 +42,7 @@ internal sealed class InferenceModelHost(
     private readonly NodeOptions _node = nodeOptions.Value;
     private readonly InferenceOptions _options = options.Value;
     private volatile WorkerStatus _status = new(WorkerState.Loading, "starting");
+    private string? _modelPath;
 
     /// <summary>The worker's state now.</summary>
     public WorkerStatus Status => _status;
@@ -78,7 +79,8 @@ internal sealed class InferenceModelHost(
                                        or OnnxRuntimeException or IOException or UnauthorizedAccessException or OutOfMemoryException)
         {
             logger.ModelLoadFailed(_node.Model, e);
-            _status = new WorkerStatus(WorkerState.Failed, $"loading {_node.Model} failed: {e.Message}");
+            var from = _modelPath is null ? string.Empty : $" from {_modelPath}";
+            _status = new WorkerStatus(WorkerState.Failed, $"loading {_node.Model}{from} failed: {e.Message}");
             return;
         }
 
@@ -90,6 +92,7 @@ internal sealed class InferenceModelHost(
     {
         var clock = Stopwatch.StartNew();
         var (path, source) = ModelFileResolver.Resolve(_node.Model, _options, _node.EffectiveHome);
+        _modelPath = path;
         var choice = providers.Choice;
         using var file = GgufFile.Open(path);
         var config = LlamaGguf.ReadConfig(file);

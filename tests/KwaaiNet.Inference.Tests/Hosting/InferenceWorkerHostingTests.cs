@@ -10,10 +10,12 @@ using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Inference.V1;
 using KwaaiNet.Contracts.Messages;
 using KwaaiNet.Contracts.Node;
+using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Inference.Hosting;
 using KwaaiNet.Inference.Runtime;
 using KwaaiNet.Inference.Tests.Gguf;
 using KwaaiNet.Testing;
+using KwaaiNet.Testing.Inference;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,6 +147,48 @@ public sealed class InferenceWorkerHostingTests
 
         Assert.Equal(6, tokens);
         Assert.Equal(3, steps);
+    }
+
+    /// <summary>A broken model file leaves the worker up, serving nothing, with the reader's reason in Info.</summary>
+    [Theory]
+    [InlineData("truncated", "lies outside the file")]
+    [InlineData("wrong magic", "magic")]
+    [InlineData("tensor shape", "blk.0.ffn_gate.weight")]
+    public async Task Info_BrokenModelFile_ReportsFailedWithTheReason(string defect, string expected)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var home = new TempFolder();
+        var path = TinyWorker.ModelPath(home.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var bytes = TinyLlamaGguf.Build(GgmlType.F32, seed: 3).Writer.ToArray();
+        switch (defect)
+        {
+            case "truncated":
+                bytes = bytes[..(bytes.Length / 2)];
+                break;
+            case "wrong magic":
+                bytes[0] ^= 0xFF;
+                break;
+            default:
+                // llama.feed_forward_length says 96; the FFN tensors hold 128.
+                var key = System.Text.Encoding.UTF8.GetBytes("llama.feed_forward_length");
+                var at = bytes.AsSpan().IndexOf(key) + key.Length + 4;
+                Assert.Equal(TinyLlamaGguf.Default.IntermediateSize, BitConverter.ToInt32(bytes, at));
+                BitConverter.GetBytes(96).CopyTo(bytes, at);
+                break;
+        }
+
+        await File.WriteAllBytesAsync(path, bytes, ct);
+        await using var worker = await TinyWorker.StartAsync(home.Path, 0, 2, ct, waitUntilReady: false);
+
+        var info = await Poll.UntilAsync(
+            async c => await worker.Client.InfoAsync(new InfoRequest(), cancellationToken: c), static i => i.State != ModelState.Loading, TimeSpan.FromSeconds(10), ct);
+        var forward = await Assert.ThrowsAsync<RpcException>(async () => await worker.Client.ForwardAsync(new ForwardRequest(), cancellationToken: ct));
+
+        Assert.Equal(ModelState.Failed, info.State);
+        Assert.Contains(expected, info.StateDetail, StringComparison.Ordinal);
+        Assert.Contains($"from {path} failed", info.StateDetail, StringComparison.Ordinal);
+        Assert.Equal(StatusCode.FailedPrecondition, forward.StatusCode);
     }
 
     [Fact]
