@@ -19,6 +19,9 @@ internal sealed class InferenceGrpcService(
     IOptions<NodeOptions> nodeOptions,
     IOptions<InferenceOptions> options) : Contracts.Inference.V1.Inference.InferenceBase
 {
+    /// <summary>Prompt text longer than this many characters per position of a session is refused untokenized.</summary>
+    private const int MaxCharactersPerToken = 64;
+
     private readonly NodeOptions _node = nodeOptions.Value;
     private readonly TimeSpan _stepWait = options.Value.Sessions.StepTimeout;
 
@@ -148,6 +151,15 @@ internal sealed class InferenceGrpcService(
             span.WholeModelProblem is { } problem
                 ? $"Generate is off on this worker: {problem}"
                 : $"this worker serves blocks [{span.Span.Start}, {span.Span.End}) of {span.Config.LayerCount}; Generate needs every block (start_block 0, blocks {span.Config.LayerCount})"));
+        var characters = request.Prompt.Length + request.Messages.Sum(static m => (long)m.Content.Length + m.Role.Length);
+        if (characters > (long)MaxCharactersPerToken * span.Span.MaxSequenceLength)
+        {
+            // Checked before tokenizing: text this long cannot fit in a session, and encoding it would take long.
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"the prompt has {characters} characters; a session holds {span.Span.MaxSequenceLength} tokens, so at most {MaxCharactersPerToken * span.Span.MaxSequenceLength} characters are accepted"));
+        }
+
         var prompt = Mapped(() => PromptIds(request, whole));
         var room = span.Span.MaxSequenceLength - prompt.Count;
         if (room < 1 || request.MaxNewTokens < 0 || request.MaxNewTokens > room)

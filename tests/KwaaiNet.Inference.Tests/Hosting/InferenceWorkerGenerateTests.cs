@@ -106,6 +106,7 @@ public sealed class InferenceWorkerGenerateTests : IDisposable
     [InlineData("top_p zero", "TopP")]
     [InlineData("negative top_k", "TopK")]
     [InlineData("too many tokens", "at most 121 new ones fit")]
+    [InlineData("text far too long", "at most 8192 characters are accepted")]
     public async Task Generate_BadRequests_AreInvalidArguments(string defect, string expected)
     {
         var ct = TestContext.Current.CancellationToken;
@@ -130,6 +131,10 @@ public sealed class InferenceWorkerGenerateTests : IDisposable
                 break;
             case "negative top_k":
                 request.TopK = -3;
+                break;
+            case "text far too long":
+                request.PromptTokenIds.Clear();
+                request.Prompt = new string('a', 9000);
                 break;
             default:
                 request.MaxNewTokens = 1000;
