@@ -20,6 +20,8 @@ internal sealed class TokensProcessedPublisher(
     TimeProvider timeProvider,
     ILogger<TokensProcessedPublisher> logger) : BackgroundService
 {
+    private static readonly TimeSpan FinalReportLimit = TimeSpan.FromSeconds(5);
+
     private DateTimeOffset _periodStart;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -42,7 +44,18 @@ internal sealed class TokensProcessedPublisher(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await ReportAsync(cancellationToken);
+
+        // The last period's report gets a few seconds: an unreachable broker must not hold the shutdown.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(FinalReportLimit);
+        try
+        {
+            await ReportAsync(limit.Token);
+        }
+        catch (OperationCanceledException) when (limit.IsCancellationRequested)
+        {
+            logger.PublishFailed(nameof(TokensProcessed), new TimeoutException($"the final report did not go out within {FinalReportLimit}"));
+        }
     }
 
     private async Task ReportAsync(CancellationToken cancellationToken)
