@@ -18,6 +18,14 @@ internal sealed record BenchmarkResult(string Name, string Unit, IReadOnlyList<d
     /// <summary>Median over baseline median: comparable across machines and noisy runs, unlike absolute times.</summary>
     public double Ratio => BaselineMedian > 0 ? Median / BaselineMedian : double.NaN;
 
+    /// <summary>
+    /// The median of each run's value over the baseline value taken beside it (the runs alternate), or NaN when the
+    /// counts differ: on a shared machine a slow stretch then hits both sides of one pair.
+    /// </summary>
+    public double PairedRatio => Samples.Count == BaselineSamples.Count && Samples.Count > 0
+        ? MedianOf([.. Samples.Zip(BaselineSamples, static (s, b) => b > 0 ? s / b : double.NaN)])
+        : double.NaN;
+
     private static double MedianOf(IReadOnlyList<double> values)
     {
         if (values.Count == 0)

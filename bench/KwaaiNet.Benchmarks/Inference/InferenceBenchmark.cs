@@ -126,6 +126,7 @@ internal static class InferenceBenchmark
                 string.Format(c, "Target prefill ≥ llama.cpp: {0} ({1:0.0} vs {2:0.0} tokens/s, {3:0.00}x)", prefill.Ratio >= 1 ? "PASS" : "FAIL", prefill.Median, prefill.BaselineMedian, prefill.Ratio),
                 string.Format(c, "Target resident ≤ {0:0}× weight bytes, prepacking on: {1} ({2:0} MiB vs {3:0} MiB of weights, {4:0.00}x)", TargetResidentMultiple, oursOnBytes <= TargetResidentMultiple * weightBytes ? "PASS" : "FAIL", oursOnBytes / MiB, weightMiB, oursOnBytes / (double)weightBytes),
                 string.Format(c, "Target resident ≤ {0:0}× weight bytes, prepacking off: {1} ({2:0} MiB vs {3:0} MiB of weights, {4:0.00}x)", TargetResidentMultiple, oursOffBytes <= TargetResidentMultiple * weightBytes ? "PASS" : "FAIL", oursOffBytes / MiB, weightMiB, oursOffBytes / (double)weightBytes),
+                string.Format(c, "Information: the median of the per-round ratios (each round runs both engines back to back) is {0:0.00}x for decode and {1:0.00}x for prefill.", decode.PairedRatio, prefill.PairedRatio),
                 string.Format(c, "Information: llama.cpp maps the GGUF file; its resident figure ({0:0} MiB, {1:0.00}x) counts the file pages touched while loading.", llamaBytes / MiB, llamaBytes / (double)weightBytes),
             ];
             if (quick)
