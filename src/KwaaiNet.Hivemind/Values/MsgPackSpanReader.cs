@@ -12,7 +12,7 @@ namespace KwaaiNet.Hivemind.Values;
 /// and nesting is bounded by the caller, so no input can make it allocate, loop or recurse without bound. Failures
 /// throw <see cref="DhtValueFormatException"/> naming what was read and where.
 /// </summary>
-internal ref struct MsgPackSpanReader
+public ref struct MsgPackSpanReader
 {
     /// <summary>hivemind's tuple ext code (<c>MSGPackSerializer._TUPLE_EXT_TYPE_CODE</c>, hivemind/utils/serializer.py).</summary>
     public const sbyte TupleExtType = 0x40;
@@ -23,6 +23,7 @@ internal ref struct MsgPackSpanReader
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
 
+    /// <summary>Creates a reader positioned at the first byte of <paramref name="data"/>.</summary>
     public MsgPackSpanReader(ReadOnlySpan<byte> data)
     {
         _data = data;
@@ -84,6 +85,108 @@ internal ref struct MsgPackSpanReader
 
         // Every element takes at least one byte: a larger count is a truncated (or hostile) input.
         return count <= (ulong)Remaining ? (int)count : throw Truncated($"{where} (array of {count} elements)");
+    }
+
+    /// <summary>Reads a map header and returns its entry count, already checked against the remaining bytes.</summary>
+    public int ReadMapHeader(string where)
+    {
+        var code = Peek(where);
+        ulong count;
+        if (code is >= 0x80 and <= 0x8f)
+        {
+            _position++;
+            count = (ulong)(code & 0x0f);
+        }
+        else if (code == 0xde)
+        {
+            _position++;
+            count = ReadBigEndian(2, where);
+        }
+        else if (code == 0xdf)
+        {
+            _position++;
+            count = ReadBigEndian(4, where);
+        }
+        else
+        {
+            throw WrongType(where, code, "map");
+        }
+
+        // Every entry takes at least two bytes: a larger count is a truncated (or hostile) input.
+        return count <= (ulong)Remaining / 2 ? (int)count : throw Truncated($"{where} (map of {count} entries)");
+    }
+
+    /// <summary>Reads a str and returns its UTF-8 bytes (a slice of the input), checked to be valid UTF-8.</summary>
+    public ReadOnlySpan<byte> ReadStr(string where)
+    {
+        var code = Peek(where);
+        ulong length;
+        if (code is >= 0xa0 and <= 0xbf)
+        {
+            _position++;
+            length = (ulong)(code & 0x1f);
+        }
+        else if (code is 0xd9 or 0xda or 0xdb)
+        {
+            _position++;
+            length = ReadBigEndian(code == 0xd9 ? 1 : code == 0xda ? 2 : 4, where);
+        }
+        else
+        {
+            throw WrongType(where, code, "str");
+        }
+
+        var bytes = ReadBytes(length, where);
+        CheckUtf8(bytes, where);
+        return bytes;
+    }
+
+    /// <summary>Reads an int in any msgpack int form; a float, or a uint64 above <see cref="long.MaxValue"/>, is refused.</summary>
+    public long ReadInteger(string where)
+    {
+        var code = Peek(where);
+        if (code is not (<= 0x7f or >= 0xe0 or (>= 0xcc and <= 0xd3)))
+        {
+            throw WrongType(where, code, "int");
+        }
+
+        if (code == 0xcf)
+        {
+            _position++;
+            var value = ReadBigEndian(8, where);
+            return value <= long.MaxValue
+                ? (long)value
+                : throw new DhtValueFormatException($"{where}: the int {value} is larger than {long.MaxValue}.");
+        }
+
+        if (code == 0xd3)
+        {
+            _position++;
+            return (long)ReadBigEndian(8, where);
+        }
+
+        // The remaining forms carry at most 32 bits, which a double holds exactly.
+        return (long)ReadNumber(where);
+    }
+
+    /// <summary>Reads a float32 or float64 as a double; an int is refused (hivemind writes every Python float as float64).</summary>
+    public double ReadFloat(string where)
+    {
+        var code = Peek(where);
+        return code is 0xca or 0xcb ? ReadNumber(where) : throw WrongType(where, code, "float");
+    }
+
+    /// <summary>Reads a bool.</summary>
+    public bool ReadBool(string where)
+    {
+        var code = Peek(where);
+        if (code is not (0xc2 or 0xc3))
+        {
+            throw WrongType(where, code, "bool");
+        }
+
+        _position++;
+        return code == 0xc3;
     }
 
     /// <summary>Reads an int or float as a double (Python reads both as numbers; hivemind writes floats).</summary>
