@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Security.Cryptography;
-using KwaaiNet.Hivemind.Values;
+using KwaaiNet.Hivemind.Routing;
 using KwaaiNet.Petals.Records;
 
 namespace KwaaiNet.Petals.Tests.Records;
@@ -76,7 +75,7 @@ public sealed class ModuleUidTests
     public void DhtId_RecordKeys_MatchTheResearchVectors(string key, string expectedId)
     {
         // research/kwaainet-upstream.md §4.2: DHTID = SHA1(msgpack str(key)).
-        var id = SHA1.HashData(DhtMsgPack.Key(key));
+        var id = DhtId.FromKey(key).ToBytes();
 
         Assert.Equal(expectedId, Convert.ToHexStringLower(id));
     }
@@ -86,7 +85,7 @@ public sealed class ModuleUidTests
     {
         var key = ModuleUid.Format(DhtPrefix.ForPetals("unsloth/Llama-3.1-8B-Instruct"), 0);
 
-        Assert.Equal("cbb35b786725711fb1680f818a5b04ae3570e44f", Convert.ToHexStringLower(SHA1.HashData(DhtMsgPack.Key(key))));
+        Assert.Equal("cbb35b786725711fb1680f818a5b04ae3570e44f", Convert.ToHexStringLower(DhtId.FromKey(key).ToBytes()));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ internal static class RecordBytes
     /// What a Petals server writes (<c>ServerInfo.to_tuple()</c>, every field of the dataclass in order, None as nil,
     /// the empty adapters tuple as <c>d4 40 90</c>): joining, 123.5 requests/s, blocks 16..32, two pings (one +inf).
     /// </summary>
-    public static readonly byte[] Petals = Hex(
+    public static readonly byte[] PetalsServer = Hex(
         "c8 015d 40", // ext16, 349 bytes, tuple
         "93", "01", "cb 405ee00000000000", // [1, 123.5,
         "8d", // map of 13

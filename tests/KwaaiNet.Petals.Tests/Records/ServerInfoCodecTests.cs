@@ -86,7 +86,7 @@ public sealed class ServerInfoCodecTests
     [Fact]
     public void Decode_PetalsRecord_ReadsRatesTupleAdaptersAndNilAsAbsent()
     {
-        var info = ServerInfoCodec.Decode(Petals);
+        var info = ServerInfoCodec.Decode(PetalsServer);
 
         Assert.Equal(ServerState.Joining, info.State);
         Assert.Equal(123.5, info.Throughput);
