@@ -96,7 +96,7 @@ public sealed class LlamaClientModel : IDisposable
 
         long[] shape = [1, 1, Config.HiddenSize];
         using var input = Precision == LlamaGraphPrecision.Fp16
-            ? OrtValue.CreateTensorValueFromMemory(ToHalves(hiddenState), shape)
+            ? OrtValue.CreateTensorValueFromMemory(Float16Values.FromFloats(hiddenState), shape)
             : OrtValue.CreateTensorValueFromMemory(hiddenState.ToArray(), shape);
         return Run(_head, LlamaHeadGraph.HiddenStates, input, _headOutputs);
     }
@@ -116,17 +116,6 @@ public sealed class LlamaClientModel : IDisposable
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    private static Float16[] ToHalves(ReadOnlySpan<float> values)
-    {
-        var halves = new Float16[values.Length];
-        for (var i = 0; i < values.Length; i++)
-        {
-            halves[i] = new Float16(BitConverter.HalfToUInt16Bits((Half)values[i]));
-        }
-
-        return halves;
-    }
-
     private float[] Run(InferenceSession session, string inputName, OrtValue input, string[] outputNames)
     {
         using var options = new RunOptions();
@@ -136,13 +125,6 @@ public sealed class LlamaClientModel : IDisposable
             return results[0].GetTensorDataAsSpan<float>().ToArray();
         }
 
-        var halves = results[0].GetTensorDataAsSpan<Float16>();
-        var output = new float[halves.Length];
-        for (var i = 0; i < halves.Length; i++)
-        {
-            output[i] = (float)BitConverter.UInt16BitsToHalf(halves[i].value);
-        }
-
-        return output;
+        return Float16Values.ToFloats(results[0].GetTensorDataAsSpan<Float16>());
     }
 }

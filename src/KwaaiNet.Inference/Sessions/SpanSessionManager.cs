@@ -188,7 +188,7 @@ public sealed class SpanSessionManager : IDisposable
 
             if (halves is not null)
             {
-                ToFloats(halves, output);
+                Float16Values.ToFloats(halves, output);
             }
 
             session.Length = total;
@@ -343,14 +343,6 @@ public sealed class SpanSessionManager : IDisposable
             : throw new ArgumentOutOfRangeException(name, value, "a timeout is positive or infinite");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-
-    private static void ToFloats(ReadOnlySpan<Float16> halves, Span<float> floats)
-    {
-        for (var i = 0; i < halves.Length; i++)
-        {
-            floats[i] = (float)BitConverter.UInt16BitsToHalf(halves[i].value);
-        }
-    }
 
     private static OrtValue Own(List<OrtValue> owned, OrtValue value)
     {
@@ -573,13 +565,7 @@ public sealed class SpanSessionManager : IDisposable
             return OrtValue.CreateTensorValueFromMemory(data, shape);
         }
 
-        var halves = new Float16[data.Length];
-        for (var i = 0; i < data.Length; i++)
-        {
-            halves[i] = new Float16(BitConverter.HalfToUInt16Bits((Half)data[i]));
-        }
-
-        return OrtValue.CreateTensorValueFromMemory(halves, shape);
+        return OrtValue.CreateTensorValueFromMemory(Float16Values.FromFloats(data), shape);
     }
 
     private float[] ReadFloats(OrtValue value)
@@ -589,9 +575,6 @@ public sealed class SpanSessionManager : IDisposable
             return value.GetTensorDataAsSpan<float>().ToArray();
         }
 
-        var halves = value.GetTensorDataAsSpan<Float16>();
-        var output = new float[halves.Length];
-        ToFloats(halves, output);
-        return output;
+        return Float16Values.ToFloats(value.GetTensorDataAsSpan<Float16>());
     }
 }
