@@ -2,8 +2,10 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using Grpc.Net.Client;
+using KwaaiNet.Contracts.Dht.V1;
 using KwaaiNet.Contracts.Gateway.V1;
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Hivemind.Client;
 using KwaaiNet.Hivemind.Protocol;
 using KwaaiNet.Hivemind.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -70,6 +72,27 @@ public static class DhtHostingExtensions
 
         builder.Services.AddSingleton<DhtRuntime>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<DhtRuntime>());
+
+        // Other modules in this process use this node directly; registered last-wins over AddDhtClient's gRPC client.
+        builder.Services.AddSingleton<IDhtClient, LocalDhtClient>();
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers <see cref="IDhtClient"/> for a module that stores and reads DHT records: the dht module's node when it
+    /// runs in this process (AddDht, before or after), else the dht service's gRPC API at <c>KwaaiNet:Dht:Service</c>
+    /// (default <c>http://_grpc.dht</c>, resolved by service discovery).
+    /// </summary>
+    public static IHostApplicationBuilder AddDhtClient(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddHttpClient();
+        var address = new Uri(builder.Configuration[$"{DhtOptions.SectionName}:Service"] ?? "http://_grpc.dht");
+        builder.Services.TryAddSingleton<IDhtClient>(sp => new GrpcDhtClient(new Dht.DhtClient(GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = sp.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler("dht-client"),
+            DisposeHttpClient = true,
+        }))));
         return builder;
     }
 

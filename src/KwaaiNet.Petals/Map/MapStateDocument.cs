@@ -12,11 +12,11 @@ namespace KwaaiNet.Petals.Map;
 /// </summary>
 public sealed record MapStateDocument(
     [property: JsonPropertyName("bootstrap_states")] IReadOnlyList<string> BootstrapStates,
-    [property: JsonPropertyName("model_reports")] IReadOnlyList<object> ModelReports,
+    [property: JsonPropertyName("model_reports")] IReadOnlyList<MapModelReport> ModelReports,
     [property: JsonPropertyName("num_peers")] int NumPeers,
     [property: JsonPropertyName("num_blocks_covered")] int NumBlocksCovered,
-    [property: JsonPropertyName("top_contributors")] IReadOnlyList<object> TopContributors,
-    [property: JsonPropertyName("reachability_issues")] IReadOnlyList<object> ReachabilityIssues,
+    [property: JsonPropertyName("top_contributors")] IReadOnlyList<MapTopContributor> TopContributors,
+    [property: JsonPropertyName("reachability_issues")] IReadOnlyList<MapReachabilityIssue> ReachabilityIssues,
     [property: JsonPropertyName("last_updated")] DateTimeOffset LastUpdated,
     [property: JsonPropertyName("update_period")] double UpdatePeriod,
     [property: JsonPropertyName("update_duration")] double UpdateDuration,
