@@ -31,6 +31,8 @@ public enum WorkerSpanState
 /// <param name="HiddenSize">The model's hidden size (0 while unknown), for the network-throughput formula.</param>
 /// <param name="DataType">The span's element type: <c>float32</c>, <c>float16</c> or <c>bfloat16</c>.</param>
 /// <param name="CacheTokensLeft">Free KV-cache tokens of the span.</param>
+/// <param name="DhtPrefix">The map's <c>dht_prefix</c> when the span came from a <see cref="ServeSpan"/> that named one; else null.</param>
+/// <param name="Repository">The map's repository when the span came from a <see cref="ServeSpan"/> that named one; else null.</param>
 /// <param name="Reason">Why the state changed, for the log and the map (e.g. the load error); null when routine.</param>
 /// <param name="At">When the worker published this.</param>
 public sealed record WorkerSpanStatus(
@@ -44,6 +46,8 @@ public sealed record WorkerSpanStatus(
     int HiddenSize,
     string DataType,
     long CacheTokensLeft,
+    string? DhtPrefix,
+    string? Repository,
     string? Reason,
     DateTimeOffset At)
 {
