@@ -102,6 +102,45 @@ public sealed partial class OllamaModelStore
         return blob;
     }
 
+    /// <summary>The most manifests <see cref="ModelReferences"/> lists (a store holds tens).</summary>
+    public const int MaxListedManifests = 4096;
+
+    /// <summary>
+    /// The references of the models in the store, sorted and without duplicates, in the form
+    /// <see cref="ResolveModelPath"/> takes and upstream KwaaiNet lists them (<c>src/map.rs</c> manifest scan):
+    /// <c>registry.ollama.ai/library/llama3.2/1b</c> → <c>llama3.2:1b</c>, <c>registry.ollama.ai/alice/m/latest</c> →
+    /// <c>alice/m</c>, <c>hf.co/org/model/Q4_K_M</c> → <c>hf.co/org/model:Q4_K_M</c> (the tag <c>latest</c> is left out).
+    /// Paths whose parts are not valid names are skipped; at most <see cref="MaxListedManifests"/> are read.
+    /// An absent store lists nothing.
+    /// </summary>
+    /// <exception cref="IOException">The store could not be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The store could not be read.</exception>
+    public IReadOnlyList<string> ModelReferences()
+    {
+        var manifests = System.IO.Path.Combine(Root, "manifests");
+        if (!Directory.Exists(manifests))
+        {
+            return [];
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 3, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        SortedSet<string> references = new(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(manifests, "*", options).Take(MaxListedManifests))
+        {
+            var parts = System.IO.Path.GetRelativePath(manifests, file).Split(System.IO.Path.DirectorySeparatorChar);
+            if (parts.Length != 4 || parts.Any(static p => !NamePattern().IsMatch(p) || p.Contains("..", StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var (host, ns, model, tag) = (parts[0], parts[1], parts[2], parts[3]);
+            var name = host == DefaultHost ? (ns == DefaultNamespace ? model : $"{ns}/{model}") : $"{host}/{ns}/{model}";
+            references.Add(tag == DefaultTag ? name : $"{name}:{tag}");
+        }
+
+        return [.. references];
+    }
+
     private static (string Digest, long? Size) ReadModelLayer(byte[] json, string manifestPath)
     {
         try

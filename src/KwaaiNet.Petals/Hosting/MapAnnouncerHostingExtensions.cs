@@ -27,6 +27,7 @@ public static class MapAnnouncerHostingExtensions
         builder.Services.AddSingleton<NetworkMap>();
         builder.Services.AddGrpc();
         builder.AddMessageBus(static bus => bus.AddConsumer<CarbonSampleRecordedConsumer>());
+        builder.AddSpanSelection();
         return builder;
     }
 
