@@ -56,4 +56,40 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 12, EventName = nameof(WholeModelUnavailable), Level = LogLevel.Warning,
         Message = "This worker holds every block, but Generate is off: {Reason}")]
     public static partial void WholeModelUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(EventId = Base + 13, EventName = nameof(WaitingForSpan), Level = LogLevel.Information,
+        Message = "Waiting for a span: no start_block is configured and no serving.json was found; the map-announcer sends one after its first look at the network map")]
+    public static partial void WaitingForSpan(this ILogger logger);
+
+    [LoggerMessage(EventId = Base + 14, EventName = nameof(SpanResumed), Level = LogLevel.Information,
+        Message = "Resuming blocks [{StartBlock}, {EndBlock}) of {Model} from {Path}")]
+    public static partial void SpanResumed(this ILogger logger, string model, int startBlock, int endBlock, string path);
+
+    [LoggerMessage(EventId = Base + 15, EventName = nameof(ServingFileIgnored), Level = LogLevel.Warning,
+        Message = "Ignoring {Path}: {Problem}")]
+    public static partial void ServingFileIgnored(this ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = Base + 16, EventName = nameof(ServingFileWriteFailed), Level = LogLevel.Warning,
+        Message = "Could not write {Path}; the span is served, but a restart will not resume it")]
+    public static partial void ServingFileWriteFailed(this ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = Base + 17, EventName = nameof(ServeSpanIgnoredForConfiguration), Level = LogLevel.Information,
+        Message = "Ignoring ServeSpan for blocks [{StartBlock}, {EndBlock}) of {Model}: start_block is configured ({ConfiguredStartBlock}), and explicit configuration wins")]
+    public static partial void ServeSpanIgnoredForConfiguration(this ILogger logger, string model, int startBlock, int endBlock, int configuredStartBlock);
+
+    [LoggerMessage(EventId = Base + 18, EventName = nameof(ServeSpanIgnoredAsOlder), Level = LogLevel.Information,
+        Message = "Ignoring ServeSpan for blocks [{StartBlock}, {EndBlock}) of {Model} issued at {IssuedAt:O}: the span held was issued at {HeldIssuedAt:O}")]
+    public static partial void ServeSpanIgnoredAsOlder(this ILogger logger, string model, int startBlock, int endBlock, DateTimeOffset issuedAt, DateTimeOffset heldIssuedAt);
+
+    [LoggerMessage(EventId = Base + 19, EventName = nameof(ServeSpanInvalid), Level = LogLevel.Warning,
+        Message = "Ignoring a malformed ServeSpan: {Problem}")]
+    public static partial void ServeSpanInvalid(this ILogger logger, string problem);
+
+    [LoggerMessage(EventId = Base + 20, EventName = nameof(ServeSpanAccepted), Level = LogLevel.Information,
+        Message = "ServeSpan: serving blocks [{StartBlock}, {EndBlock}) of {Model} next ({Reason})")]
+    public static partial void ServeSpanAccepted(this ILogger logger, string model, int startBlock, int endBlock, string reason);
+
+    [LoggerMessage(EventId = Base + 21, EventName = nameof(SpanReleasedWithOpenSessions), Level = LogLevel.Warning,
+        Message = "Releasing blocks [{StartBlock}, {EndBlock}) with {OpenSessions} sessions still open; they fail")]
+    public static partial void SpanReleasedWithOpenSessions(this ILogger logger, int startBlock, int endBlock, int openSessions);
 }

@@ -35,16 +35,16 @@ internal sealed class InferenceGrpcService(
             Package = choice.Package,
             ProviderReason = choice.Reason,
             UseGpu = _node.UseGpu,
-            Model = _node.Model,
+            Model = model.CurrentModel,
             State = status.State switch
             {
-                WorkerState.Loading => ModelState.Loading,
+                WorkerState.Loading or WorkerState.Waiting => ModelState.Loading,
                 WorkerState.Ready => ModelState.Ready,
                 _ => ModelState.Failed,
             },
             StateDetail = status.Detail,
-            StartBlock = model.ConfiguredStartBlock,
-            EndBlock = model.ConfiguredStartBlock + _node.Blocks,
+            StartBlock = model.Current?.Start ?? 0,
+            EndBlock = model.Current?.End ?? 0,
         };
         foreach (var name in choice.Available)
         {

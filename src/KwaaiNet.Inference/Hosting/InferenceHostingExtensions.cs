@@ -20,13 +20,14 @@ public static class InferenceHostingExtensions
 
     /// <summary>
     /// Registers the worker: its settings (<c>KwaaiNet:Inference</c>), the execution-provider probe, the model loader
-    /// (a background load of the configured span), the token reports on the bus and the gRPC API.
+    /// (a background load of the configured, persisted or commanded span) and its <c>ServeSpan</c> consumer, the token
+    /// reports on the bus and the gRPC API.
     /// </summary>
     public static IHostApplicationBuilder AddInferenceWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddNodeOptions();
-        builder.AddMessageBus();
+        builder.AddMessageBus(static bus => bus.AddConsumer<ServeSpanConsumer>());
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);

@@ -26,8 +26,8 @@ internal static class InferenceStatus
         _ => new RpcException(new Status(StatusCode.Internal, exception.Message)),
     };
 
-    /// <summary>The worker serves nothing now: <c>Unavailable</c> while loading (retry later), <c>FailedPrecondition</c> when it failed.</summary>
-    public static RpcException NotServing(WorkerStatus status) => status.State == WorkerState.Loading
+    /// <summary>The worker serves nothing now: <c>Unavailable</c> while loading or waiting for a span (retry later), <c>FailedPrecondition</c> when it failed.</summary>
+    public static RpcException NotServing(WorkerStatus status) => status.State is WorkerState.Loading or WorkerState.Waiting
         ? new RpcException(new Status(StatusCode.Unavailable, $"the inference-worker is not ready yet: {status.Detail}"))
         : new RpcException(new Status(StatusCode.FailedPrecondition, $"the inference-worker serves no blocks: {status.Detail}"));
 }

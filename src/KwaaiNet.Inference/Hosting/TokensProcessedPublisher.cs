@@ -2,7 +2,6 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Contracts.Messages;
-using KwaaiNet.Contracts.Node;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -15,7 +14,6 @@ internal sealed class TokensProcessedPublisher(
     TokenMeter meter,
     InferenceModelHost model,
     IPublishEndpoint publisher,
-    IOptions<NodeOptions> nodeOptions,
     IOptions<InferenceOptions> options,
     TimeProvider timeProvider,
     ILogger<TokensProcessedPublisher> logger) : BackgroundService
@@ -73,7 +71,7 @@ internal sealed class TokensProcessedPublisher(
         try
         {
             await publisher.Publish(
-                new TokensProcessed(nodeOptions.Value.Model, span?.Start ?? -1, span?.End ?? -1, tokens, steps, generated, start, now),
+                new TokensProcessed(model.CurrentModel, span?.Start ?? -1, span?.End ?? -1, tokens, steps, generated, start, now),
                 cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

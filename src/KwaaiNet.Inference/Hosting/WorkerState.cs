@@ -9,6 +9,9 @@ internal enum WorkerState
     /// <summary>Finding the file, reading weights, building the span.</summary>
     Loading,
 
+    /// <summary>No span yet: no <c>start_block</c>, no <c>serving.json</c>, and no <c>ServeSpan</c> so far.</summary>
+    Waiting,
+
     /// <summary>Serving the span.</summary>
     Ready,
 

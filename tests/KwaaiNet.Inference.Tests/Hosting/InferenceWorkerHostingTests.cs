@@ -61,7 +61,7 @@ public sealed class InferenceWorkerHostingTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var ollama = new TempFolder();
-        await using var host = await StartAsync(new Dictionary<string, string?> { ["KwaaiNet:Inference:OllamaModels"] = ollama.Path }, ct);
+        await using var host = await StartAsync(new Dictionary<string, string?> { ["KwaaiNet:Inference:OllamaModels"] = ollama.Path, ["KwaaiNet:Node:start_block"] = "0" }, ct);
         var client = new InferenceClient(host.Channel);
 
         var info = await Poll.UntilAsync(
