@@ -50,6 +50,27 @@ public sealed class OllamaModelStoreTests : IDisposable
         Assert.Equal(blob, store.ResolveModelPath("example.com/team/tiny:q8"));
     }
 
+    /// <summary>Listed references are upstream's (<c>map.rs</c> manifest scan) and resolve back to their blobs.</summary>
+    [Fact]
+    public void ModelReferences_ListsUpstreamFormsThatResolve_AndSkipsBadPaths()
+    {
+        Blob(Digest, 7);
+        var json = ManifestJson("sha256:" + Digest, 7);
+        Manifest("registry.ollama.ai/library/llama3.2/latest", json);
+        Manifest("registry.ollama.ai/library/llama3.1/8b", json);
+        Manifest("registry.ollama.ai/alice/mymodel/latest", json);
+        Manifest("hf.co/unsloth/Llama-3.1-8B-Instruct-GGUF/Q4_K_M", json);
+        Manifest("registry.ollama.ai/library/too-shallow", json);
+        Manifest("registry.ollama.ai/library/bad name/latest", json);
+        var store = new OllamaModelStore(_temp.Path);
+
+        var references = store.ModelReferences();
+
+        Assert.Equal(["alice/mymodel", "hf.co/unsloth/Llama-3.1-8B-Instruct-GGUF:Q4_K_M", "llama3.1:8b", "llama3.2"], references);
+        Assert.All(references, r => Assert.Equal(Path.Combine(_temp.Path, "blobs", "sha256-" + Digest), store.ResolveModelPath(r)));
+        Assert.Empty(new OllamaModelStore(Path.Combine(_temp.Path, "absent")).ModelReferences());
+    }
+
     [Fact]
     public void Resolve_MissingTag_SaysWhereItLooked()
     {
