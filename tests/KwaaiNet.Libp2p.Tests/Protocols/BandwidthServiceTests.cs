@@ -9,8 +9,8 @@ namespace KwaaiNet.Libp2p.Tests.Protocols;
 
 public sealed class BandwidthServiceTests
 {
-    public static TheoryData<string> BadRequests => new()
-    {
+    public static TheoryData<string> BadRequests =>
+    [
         "00",               // zero bytes asked for
         "8180800800",       // 16 MiB + 1, then a stray byte
         "81808008",         // 16 MiB + 1
@@ -18,7 +18,7 @@ public sealed class BandwidthServiceTests
         "8000",             // a non-minimal encoding of 0
         "80",               // a count cut off after its first byte
         "",                 // no request at all
-    };
+    ];
 
     [Theory]
     [InlineData(1)]
@@ -102,7 +102,7 @@ public sealed class BandwidthServiceTests
         await using var b = await TestNode.StartAsync(cancellationToken: ct);
         b.Host.Protocols.Add(BandwidthService.ProtocolId, static async (stream, token) =>
         {
-            await stream.Stream.ReadAsync(new byte[4], token);
+            await stream.Stream.ReadAtLeastAsync(new byte[4], 1, throwOnEndOfStream: false, token);
             await stream.Stream.WriteAsync(new byte[10], token);
             await stream.CompleteWritesAsync();
         });
@@ -120,7 +120,7 @@ public sealed class BandwidthServiceTests
         await using var b = await TestNode.StartAsync(cancellationToken: ct);
         b.Host.Protocols.Add(BandwidthService.ProtocolId, static async (stream, token) =>
         {
-            await stream.Stream.ReadAsync(new byte[4], token);
+            await stream.Stream.ReadAtLeastAsync(new byte[4], 1, throwOnEndOfStream: false, token);
             await stream.Stream.WriteAsync(new byte[101], token);
             await stream.CompleteWritesAsync();
         });
