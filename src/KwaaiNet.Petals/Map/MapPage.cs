@@ -46,7 +46,7 @@ public static class MapPage
         .swatch{display:inline-block;width:1rem;height:1rem;border:1px solid #4d4d4d;vertical-align:-.15rem;margin-right:.35rem}
         .c0{background:#b00020}.c1{background:#f2a900}.c2{background:#7cb342}.c3{background:#1b5e20}
         table{border-collapse:collapse;margin:.4rem 0 1rem}
-        caption{text-align:left;font-weight:600;padding:.2rem 0}
+        .visually-hidden{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
         th,td{border:1px solid #b3b3b3;padding:.3rem .6rem;text-align:left;vertical-align:top}
         th{background:#f0f0f0}
         td.num{text-align:right}
@@ -189,7 +189,7 @@ public static class MapPage
             return;
         }
 
-        html.Append(C, $"<table class=\"servers\"><caption>Servers of {E(name)}</caption><thead><tr>")
+        html.Append(C, $"<table class=\"servers\"><caption class=\"visually-hidden\">Servers of {E(name)}</caption><thead><tr>")
             .Append("<th scope=\"col\">Name</th><th scope=\"col\">Peer</th><th scope=\"col\">Blocks</th><th scope=\"col\">State</th>")
             .Append("<th scope=\"col\">Throughput (req/s)</th><th scope=\"col\">Relay</th><th scope=\"col\">Pledge</th><th scope=\"col\">Carbon</th>")
             .Append("</tr></thead><tbody>");
