@@ -35,7 +35,7 @@ public static class MapAnnouncerHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<MapAnnouncerGrpcService>();
-        app.MapGet("/map", static (NetworkMap map) => Results.Content(MapPage.Render(map.Snapshot), "text/html; charset=utf-8"))
+        app.MapMapPage(static services => MapStateDocument.From(services.GetRequiredService<NetworkMap>().Snapshot, UpdatePeriod))
             .WithMetadata(PublicEndpointMetadata.Instance);
         app.MapGet("/api/v1/state", static (NetworkMap map) => Results.Json(MapStateDocument.From(map.Snapshot, UpdatePeriod)))
             .WithMetadata(PublicEndpointMetadata.Instance);
