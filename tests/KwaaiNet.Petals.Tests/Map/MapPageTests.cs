@@ -14,7 +14,7 @@ public sealed class MapPageTests
     [Fact]
     public void Render_EmptyMap_SaysNoServersAndNoSample()
     {
-        var html = MapPage.Render(new NetworkMapSnapshot([], null, At));
+        var html = MapPage.Render(Document([], null));
 
         Assert.StartsWith("<!doctype html>", html, StringComparison.Ordinal);
         Assert.Contains("<p id=\"servers\">No servers known yet.</p>", html, StringComparison.Ordinal);
@@ -26,25 +26,25 @@ public sealed class MapPageTests
     [Fact]
     public void Render_Servers_ListsEachSpan()
     {
-        MapServerEntry[] servers =
+        Server[] servers =
         [
-            new("12D3KooWA", "alice-linux-x86_64", "llama3.1:8b", 0, 8, 2, 123.456),
-            new("12D3KooWB", "bob-macos-aarch64", "llama3.1:8b", 8, 16, 2, 7),
+            new("12D3KooWA", "alice-linux-x86_64", "llama3.1:8b", 0, 8, "online", 123.456),
+            new("12D3KooWB", "bob-macos-aarch64", "llama3.1:8b", 8, 16, "joining", 7),
         ];
 
-        var html = MapPage.Render(new NetworkMapSnapshot(servers, null, At));
+        var html = MapPage.Render(Document(servers, null));
 
         Assert.DoesNotContain("No servers known yet.", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>12D3KooWA</td><td>alice-linux-x86_64</td><td>llama3.1:8b</td><td>0–8</td><td>2</td><td>123.46</td></tr>", html, StringComparison.Ordinal);
-        Assert.Contains("<tr><td>12D3KooWB</td><td>bob-macos-aarch64</td><td>llama3.1:8b</td><td>8–16</td><td>2</td><td>7</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>12D3KooWA</td><td>alice-linux-x86_64</td><td>llama3.1:8b</td><td>0–8</td><td>online</td><td>123.46</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>12D3KooWB</td><td>bob-macos-aarch64</td><td>llama3.1:8b</td><td>8–16</td><td>joining</td><td>7</td></tr>", html, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Render_MaliciousPublicName_IsHtmlEncoded()
     {
-        MapServerEntry[] servers = [new("12D3KooWA", Script, "m\"odel&", 0, 1, 2, 1)];
+        Server[] servers = [new("12D3KooWA", Script, "m\"odel&", 0, 1, "online", 1)];
 
-        var html = MapPage.Render(new NetworkMapSnapshot(servers, null, At));
+        var html = MapPage.Render(Document(servers, null));
 
         Assert.DoesNotContain("<script>", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</td>", html, StringComparison.Ordinal);
@@ -52,11 +52,23 @@ public sealed class MapPageTests
     }
 
     [Fact]
+    public void Render_TwoModels_ListsRowsOfBoth()
+    {
+        var first = Document([new("12D3KooWA", "a", "org/first", 0, 4, "online", 1)], null).ModelReports[0];
+        var second = Document([new("12D3KooWB", null, "org/second", 0, 2, "offline", 0)], null).ModelReports[0];
+
+        var html = MapPage.Render(Document([], null) with { ModelReports = [first, second] });
+
+        Assert.Contains("<tr><td>12D3KooWA</td><td>a</td><td>org/first</td><td>0–4</td><td>online</td><td>1</td></tr>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>12D3KooWB</td><td></td><td>org/second</td><td>0–2</td><td>offline</td><td>0</td></tr>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_MaliciousUnmeasuredReason_IsHtmlEncoded()
     {
         var sample = new CarbonSampleRecorded(false, Script, null, null, At, Script);
 
-        var html = MapPage.Render(new NetworkMapSnapshot([], sample, At));
+        var html = MapPage.Render(Document([], sample));
 
         Assert.DoesNotContain("<script>", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("<p id=\"carbon\">Unmeasured: &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;.</p>", html, StringComparison.Ordinal);
@@ -67,7 +79,7 @@ public sealed class MapPageTests
     {
         var sample = new CarbonSampleRecorded(false, "unmeasured", null, null, At, null);
 
-        var html = MapPage.Render(new NetworkMapSnapshot([], sample, At));
+        var html = MapPage.Render(Document([], sample));
 
         Assert.Contains("<p id=\"carbon\">Unmeasured: no energy source.</p>", html, StringComparison.Ordinal);
     }
@@ -77,7 +89,7 @@ public sealed class MapPageTests
     {
         var sample = new CarbonSampleRecorded(true, "rapl", 1234.56789, 42.125, At, null);
 
-        var html = MapPage.Render(new NetworkMapSnapshot([], sample, At));
+        var html = MapPage.Render(Document([], sample));
 
         Assert.Contains("<p id=\"carbon\">1234.568 J from rapl, 42.13 W average (at 2026-01-02 03:04:05Z).</p>", html, StringComparison.Ordinal);
     }
@@ -87,9 +99,32 @@ public sealed class MapPageTests
     {
         var sample = new CarbonSampleRecorded(true, Script, 1, 1, At, null);
 
-        var html = MapPage.Render(new NetworkMapSnapshot([], sample, At));
+        var html = MapPage.Render(Document([], sample));
 
         Assert.DoesNotContain("<script>", html, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("J from &lt;script&gt;", html, StringComparison.Ordinal);
     }
+
+    /// <summary>A document whose one model (named after the first server's model) holds <paramref name="servers"/>.</summary>
+    private static MapStateDocument Document(Server[] servers, CarbonSampleRecorded? sample)
+    {
+        MapServerRow[] rows =
+        [
+            .. servers.Select(static s => new MapServerRow(
+                s.PeerId,
+                "..." + s.PeerId[^6..],
+                s.PublicName is not null,
+                s.State,
+                new MapPeerIpInfo(null, []),
+                new MapSpan(s.PeerId, s.Start, s.End, new MapServerInfo(s.State, s.Throughput, s.Start, s.End, s.PublicName, null, null, null, null, null, null, null, null, 0)),
+                false,
+                null,
+                At)),
+        ];
+        var model = servers.Length == 0 ? "m" : servers[0].Model;
+        MapModelReport[] reports = rows.Length == 0 ? [] : [new MapModelReport(model, model, "p", string.Empty, 16, "broken", rows, ["p"], new int[16])];
+        return MapStateDocument.Empty(At, TimeSpan.FromSeconds(60)) with { ModelReports = reports, Carbon = MapCarbonSample.From(sample) };
+    }
+
+    private sealed record Server(string PeerId, string? PublicName, string Model, int Start, int End, string State, double Throughput);
 }
