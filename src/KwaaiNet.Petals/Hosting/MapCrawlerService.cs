@@ -69,7 +69,12 @@ internal sealed class MapCrawlerService(
         {
             logger.MapCrawlDhtUnavailable(_period, ex.Message);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: a gRPC client reports the cancelled call as an RpcException, not as cancellation.
+            return;
+        }
+        catch (Exception ex)
         {
             // Whatever went wrong, the node keeps serving and the next period tries again.
             logger.MapCrawlFailed(_period, ex);
