@@ -27,6 +27,13 @@ public sealed class MapCrawler
     /// <summary>The most <c>_petals.models</c> entries read per crawl; the rest are skipped as issues.</summary>
     public const int MaxModelPrefixes = 128;
 
+    /// <summary>
+    /// The most block keys one crawl reads (a Llama 70B under two prefixes is 160). Models are crawled smallest first,
+    /// so a registry entry that claims an absurd block count cannot starve the others; a model that does not fit in what
+    /// is left is not crawled and is listed as an issue.
+    /// </summary>
+    public const int MaxBlockKeys = 16_384;
+
     /// <summary>The most entries in <c>top_contributors</c> (map.kwaai.ai shows ten).</summary>
     public const int MaxTopContributors = 10;
 
@@ -64,8 +71,21 @@ public sealed class MapCrawler
 
         var entries = await ReadModelEntriesAsync(DhtTime.ToDhtTime(now), issues, cancellationToken);
         var reports = new List<MapModelReport>();
-        foreach (var model in Merge(entries))
+        var budget = MaxBlockKeys;
+        foreach (var model in Merge(entries).OrderBy(static m => m.Prefixes.Count * m.NumBlocks).ThenBy(static m => m.Prefix, StringComparer.Ordinal))
         {
+            var keys = model.Prefixes.Count * model.NumBlocks;
+            if (keys > budget)
+            {
+                issues.Add(
+                    DhtRecordKeys.PetalsModels,
+                    model.Prefix,
+                    model.Prefix,
+                    $"model {model.Prefix} not crawled: its {keys} block keys exceed what is left of a crawl's {MaxBlockKeys}");
+                continue;
+            }
+
+            budget -= keys;
             reports.Add(await ReadModelAsync(model, now, issues, cancellationToken));
         }
 

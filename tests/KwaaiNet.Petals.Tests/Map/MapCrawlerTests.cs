@@ -352,6 +352,23 @@ public sealed class MapCrawlerTests : IDisposable
     }
 
     [Fact]
+    public async Task CrawlAsync_ModelClaimingAbsurdBlockCount_NotCrawledAndOthersShown()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await StartAsync(ct);
+        var now = DateTimeOffset.UtcNow;
+        await StoreAsync(host, AnnouncementRecords.Create(Node(NewPeer(), Span(0, 8, 2.0)), now, Ttl), ct);
+        await StoreRawAsync(host, DhtRecordKeys.PetalsModels, DhtMsgPack.Str("Huge"), ModelInfoCodec.Encode(new ModelInfo(null, ServerInfoLimits.MaxBlock)), now, ct);
+
+        var document = await CrawlAsync(host, [], ct);
+
+        Assert.Equal(KwaaiPrefix, Assert.Single(document.ModelReports).DhtPrefix);
+        var issue = Assert.Single(document.ReachabilityIssues);
+        Assert.Equal("Huge", issue.PeerId);
+        Assert.Equal($"model Huge not crawled: its 65536 block keys exceed what is left of a crawl's {MapCrawler.MaxBlockKeys}", issue.Error);
+    }
+
+    [Fact]
     public async Task CrawlAsync_NothingAnnounced_EmptyDocument()
     {
         var ct = TestContext.Current.CancellationToken;
