@@ -99,6 +99,10 @@ var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
 // The dht service calls other nodes through the gateway (it starts first, and waits for the gateway on its own).
 dht.WithReference(gateway);
 
+// The map-announcer reads the node's identity and connections and probes its bandwidth through the gateway (which
+// waits for it, so it only references the gateway and copes while it is not up).
+mapAnnouncer.WithReference(gateway);
+
 // The libp2p port is the node's public identity on the network: announced to peers as is, so never proxied.
 if (nodePort != "0")
 {

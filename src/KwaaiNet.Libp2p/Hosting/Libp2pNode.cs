@@ -15,7 +15,7 @@ namespace KwaaiNet.Libp2p.Hosting;
 
 /// <summary>
 /// The gateway's libp2p node: the host with the node's persistent identity on the configured TCP port, identify,
-/// ping, kad peer routing, p2pd unary calls, the inbound routes to services, and the bootstrap dialer.
+/// ping, the bandwidth probe, kad peer routing, p2pd unary calls, the inbound routes to services, and the bootstrap dialer.
 /// </summary>
 internal sealed class Libp2pNode : IHostedService, IAsyncDisposable, ILocalLibp2pNode
 {
@@ -58,6 +58,7 @@ internal sealed class Libp2pNode : IHostedService, IAsyncDisposable, ILocalLibp2
     {
         var listen = ListenAddresses();
         PingService.Register(Host);
+        BandwidthService.Register(Host);
         Identify.Start();
         Kad.Start();
         _router.Register(Host, Unary);

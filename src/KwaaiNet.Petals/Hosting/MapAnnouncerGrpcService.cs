@@ -6,6 +6,7 @@ using Grpc.Core;
 using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Map.V1;
 using KwaaiNet.Petals.Map;
+using KwaaiNet.Petals.Records;
 
 namespace KwaaiNet.Petals.Hosting;
 
@@ -19,18 +20,27 @@ internal sealed class MapAnnouncerGrpcService(NetworkMap map) : MapAnnouncer.Map
     {
         var snapshot = map.Snapshot;
         var response = new GetMapResponse { GeneratedAt = Timestamp.FromDateTimeOffset(snapshot.GeneratedAt) };
-        foreach (var s in snapshot.Servers)
+        foreach (var report in snapshot.Document.ModelReports)
         {
-            response.Servers.Add(new MapServer
+            foreach (var row in report.ServerRows)
             {
-                PeerId = s.PeerId,
-                PublicName = s.PublicName,
-                Model = s.Model,
-                StartBlock = s.StartBlock,
-                EndBlock = s.EndBlock,
-                State = s.State,
-                Throughput = s.Throughput,
-            });
+                var info = row.Span.ServerInfo;
+                response.Servers.Add(new MapServer
+                {
+                    PeerId = row.PeerId,
+                    PublicName = info.PublicName ?? string.Empty,
+                    Model = report.Name,
+                    StartBlock = row.Span.Start,
+                    EndBlock = row.Span.End,
+                    State = (int)(row.State switch
+                    {
+                        "online" => ServerState.Online,
+                        "joining" => ServerState.Joining,
+                        _ => ServerState.Offline,
+                    }),
+                    Throughput = info.Throughput,
+                });
+            }
         }
 
         if (snapshot.LatestCarbonSample is { } sample)

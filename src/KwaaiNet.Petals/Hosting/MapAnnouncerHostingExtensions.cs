@@ -2,6 +2,8 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Hivemind.Client;
+using KwaaiNet.Hivemind.Hosting;
 using KwaaiNet.Petals.Map;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,22 +11,30 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Petals.Hosting;
 
 /// <summary>The map-announcer module.</summary>
 public static class MapAnnouncerHostingExtensions
 {
-    /// <summary>How often the map is rebuilt; the crawler (issue #6) uses it, the state document reports it.</summary>
-    internal static readonly TimeSpan UpdatePeriod = TimeSpan.FromSeconds(60);
-
-    /// <summary>Registers the network map, the carbon-sample consumer and the gRPC API.</summary>
+    /// <summary>
+    /// Registers the network map and its crawler (<c>KwaaiNet:Map</c>; the DHT is read through <see cref="IDhtClient"/>),
+    /// the carbon-sample consumer and the gRPC API.
+    /// </summary>
     public static IHostApplicationBuilder AddMapAnnouncer(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddNodeOptions();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<MapOptions>().BindConfiguration(MapOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MapOptions>, MapOptionsValidator>();
+        builder.AddDhtClient();
         builder.Services.AddSingleton<NetworkMap>();
+        builder.Services.AddSingleton<MapCrawler>();
+        builder.Services.TryAddSingleton<IBootstrapStates, NodeBootstrapStates>();
+        builder.Services.AddSingleton<MapCrawlerService>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<MapCrawlerService>());
         builder.Services.AddGrpc();
         builder.AddMessageBus(static bus => bus.AddConsumer<CarbonSampleRecordedConsumer>());
         builder.AddSpanSelection();
@@ -36,9 +46,9 @@ public static class MapAnnouncerHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<MapAnnouncerGrpcService>();
-        app.MapGet("/map", static (NetworkMap map) => Results.Content(MapPage.Render(map.Snapshot), "text/html; charset=utf-8"))
+        app.MapMapPage(static services => services.GetRequiredService<NetworkMap>().Snapshot.ToStateDocument())
             .WithMetadata(PublicEndpointMetadata.Instance);
-        app.MapGet("/api/v1/state", static (NetworkMap map) => Results.Json(MapStateDocument.From(map.Snapshot, UpdatePeriod)))
+        app.MapGet("/api/v1/state", static (NetworkMap map) => Results.Json(map.Snapshot.ToStateDocument()))
             .WithMetadata(PublicEndpointMetadata.Instance);
         return app;
     }

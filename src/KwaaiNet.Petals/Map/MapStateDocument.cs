@@ -22,10 +22,7 @@ public sealed record MapStateDocument(
     [property: JsonPropertyName("update_duration")] double UpdateDuration,
     [property: JsonPropertyName("carbon")] MapCarbonSample? Carbon)
 {
-    /// <summary>The document for a snapshot. The crawler (issue #6) fills the reports; until then they are empty.</summary>
-    public static MapStateDocument From(NetworkMapSnapshot snapshot, TimeSpan updatePeriod)
-    {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        return new MapStateDocument([], [], snapshot.Servers.Select(static s => s.PeerId).Distinct(StringComparer.Ordinal).Count(), 0, [], [], snapshot.GeneratedAt, updatePeriod.TotalSeconds, 0, MapCarbonSample.From(snapshot.LatestCarbonSample));
-    }
+    /// <summary>The document before the first crawl: no bootstrap states, models or issues.</summary>
+    public static MapStateDocument Empty(DateTimeOffset lastUpdated, TimeSpan updatePeriod) =>
+        new([], [], 0, 0, [], [], lastUpdated, updatePeriod.TotalSeconds, 0, null);
 }

@@ -106,7 +106,7 @@ public sealed class MapAnnouncerHostingTests
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var json = JsonDocument.Parse(body);
         Assert.Equal(0, json.RootElement.GetProperty("num_peers").GetInt32());
-        Assert.Equal(MapAnnouncerHostingExtensions.UpdatePeriod.TotalSeconds, json.RootElement.GetProperty("update_period").GetDouble());
+        Assert.Equal(new MapOptions().CrawlPeriod.TotalSeconds, json.RootElement.GetProperty("update_period").GetDouble());
         Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("model_reports").ValueKind);
         var document = JsonSerializer.Deserialize<MapStateDocument>(body, WebJson);
         Assert.NotNull(document);

@@ -25,7 +25,7 @@ public sealed class MapStateDocumentTests
     public void Serialize_Document_HasMapContractKey(string key, JsonValueKind kind)
     {
         var sample = new CarbonSampleRecorded(true, "rapl", 10, 2, At, null);
-        var document = MapStateDocument.From(new NetworkMapSnapshot([], sample, At), TimeSpan.FromSeconds(60));
+        var document = new NetworkMapSnapshot(MapStateDocument.Empty(At, TimeSpan.FromSeconds(60)), sample, At).ToStateDocument();
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(document));
 
@@ -36,7 +36,7 @@ public sealed class MapStateDocumentTests
     [Fact]
     public void Serialize_Document_HasOnlyContractKeys()
     {
-        var document = MapStateDocument.From(new NetworkMapSnapshot([], null, At), TimeSpan.FromSeconds(60));
+        var document = new NetworkMapSnapshot(MapStateDocument.Empty(At, TimeSpan.FromSeconds(60)), null, At).ToStateDocument();
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(document));
 
@@ -47,9 +47,9 @@ public sealed class MapStateDocumentTests
     }
 
     [Fact]
-    public void From_Snapshot_CopiesTimesAndPeriod()
+    public void Empty_TimeAndPeriod_AreCopied()
     {
-        var document = MapStateDocument.From(new NetworkMapSnapshot([], null, At), TimeSpan.FromSeconds(90));
+        var document = MapStateDocument.Empty(At, TimeSpan.FromSeconds(90));
 
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(document));
 
@@ -59,26 +59,11 @@ public sealed class MapStateDocumentTests
     }
 
     [Fact]
-    public void From_ServersSharingPeer_CountsDistinctPeers()
-    {
-        MapServerEntry[] servers =
-        [
-            new("12D3KooWA", "a", "m", 0, 8, 2, 1),
-            new("12D3KooWA", "a", "m", 8, 16, 2, 1),
-            new("12D3KooWB", "b", "m", 0, 8, 2, 1),
-        ];
-
-        var document = MapStateDocument.From(new NetworkMapSnapshot(servers, null, At), TimeSpan.FromSeconds(60));
-
-        Assert.Equal(2, document.NumPeers);
-    }
-
-    [Fact]
-    public void From_MeasuredSample_CarriesSample()
+    public void ToStateDocument_MeasuredSample_CarriesSample()
     {
         var sample = new CarbonSampleRecorded(true, "rapl", 10.5, 2.25, At, null);
 
-        var document = MapStateDocument.From(new NetworkMapSnapshot([], sample, At), TimeSpan.FromSeconds(60));
+        var document = new NetworkMapSnapshot(MapStateDocument.Empty(At, TimeSpan.FromSeconds(60)), sample, At).ToStateDocument();
         using var json = JsonDocument.Parse(JsonSerializer.Serialize(document));
 
         Assert.Equal(MapCarbonSample.From(sample), document.Carbon);

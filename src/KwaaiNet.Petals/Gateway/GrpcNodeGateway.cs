@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 KwaaiNet.Aspire contributors
+
+using System.Diagnostics;
+using Google.Protobuf;
+using Grpc.Core;
+using KwaaiNet.Contracts.Gateway.V1;
+using KwaaiNet.Libp2p.Identity;
+using KwaaiNet.Libp2p.Protocols;
+using Microsoft.Extensions.Logging;
+
+namespace KwaaiNet.Petals.Gateway;
+
+/// <summary>
+/// The p2p-gateway in another process, through its gRPC API (<c>protos/kwaainet/gateway.proto</c>): Identity, Peers,
+/// and the bandwidth probe over OpenStream. A gateway that does not answer is a <see cref="GatewayUnavailableException"/>.
+/// </summary>
+internal sealed class GrpcNodeGateway(Contracts.Gateway.V1.Gateway.GatewayClient client, ILogger<GrpcNodeGateway> logger) : INodeGateway
+{
+    /// <summary>The deadline of the Identity and Peers calls.</summary>
+    internal static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+
+    public async Task<NodeIdentity> GetIdentityAsync(CancellationToken cancellationToken)
+    {
+        IdentityResponse response;
+        try
+        {
+            response = await client.IdentityAsync(new IdentityRequest(), deadline: Deadline(CallTimeout), cancellationToken: cancellationToken);
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unavailable("Identity", ex);
+        }
+
+        return PeerId.TryParse(response.PeerId, out var peer)
+            ? new NodeIdentity(peer, [.. response.ListenAddrs], [.. response.AnnounceAddrs])
+            : throw new GatewayUnavailableException("The gateway answered Identity with '" + response.PeerId + "', which is not a peer id.");
+    }
+
+    public async Task<IReadOnlyList<string>> GetConnectedPeersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await client.PeersAsync(new PeersRequest(), deadline: Deadline(CallTimeout), cancellationToken: cancellationToken);
+            return [.. response.Peers.Select(static p => p.PeerId).Where(static p => p.Length > 0).Distinct(StringComparer.Ordinal)];
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw Unavailable("Peers", ex);
+        }
+    }
+
+    public async Task<double?> MeasureDownloadBitsPerSecondAsync(string peerId, CancellationToken cancellationToken)
+    {
+        if (!PeerId.TryParse(peerId, out _))
+        {
+            logger.ProbePeerInvalid(peerId);
+            return null;
+        }
+
+        var request = new byte[UVarint.GetByteCount((ulong)NetworkThroughput.ProbeByteCount)];
+        UVarint.TryWrite(request, (ulong)NetworkThroughput.ProbeByteCount, out _);
+        try
+        {
+            using var call = client.OpenStream(deadline: Deadline(NetworkThroughput.ProbeTimeout), cancellationToken: cancellationToken);
+            var open = new StreamOpen { PeerId = peerId };
+            open.Protocols.Add(BandwidthService.ProtocolId);
+            var started = Stopwatch.GetTimestamp();
+            await call.RequestStream.WriteAsync(new StreamFrame { Open = open }, cancellationToken);
+            await call.RequestStream.WriteAsync(new StreamFrame { Data = ByteString.CopyFrom(request) }, cancellationToken);
+            await call.RequestStream.WriteAsync(new StreamFrame { Close = new StreamClose() }, cancellationToken);
+            await call.RequestStream.CompleteAsync();
+            long received = 0;
+            while (await call.ResponseStream.MoveNext(cancellationToken))
+            {
+                var frame = call.ResponseStream.Current;
+                if (frame.FrameCase == StreamFrame.FrameOneofCase.Data)
+                {
+                    received += frame.Data.Length;
+                }
+                else if (frame.FrameCase == StreamFrame.FrameOneofCase.Close)
+                {
+                    break;
+                }
+            }
+
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (received != NetworkThroughput.ProbeByteCount)
+            {
+                logger.ProbeShort(peerId, received, NetworkThroughput.ProbeByteCount);
+                return null;
+            }
+
+            var sample = new BandwidthSample(received, elapsed);
+            return sample.BitsPerSecond > 0 ? sample.BitsPerSecond : null;
+        }
+        catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (ex.StatusCode != StatusCode.DeadlineExceeded && ex.Status.DebugException is not null)
+            {
+                // The call never reached the gateway (no connection, or it broke): the gateway is down, not the peer.
+                throw Unavailable("OpenStream", ex);
+            }
+
+            // The gateway answered: the peer could not be dialled, does not speak the protocol, or broke it.
+            logger.ProbeRefused(peerId, ex.StatusCode, ex.Status.Detail);
+            return null;
+        }
+    }
+
+    private static DateTime Deadline(TimeSpan timeout) => DateTime.UtcNow + timeout;
+
+    private static GatewayUnavailableException Unavailable(string call, RpcException ex) =>
+        new("The p2p-gateway's " + call + " call failed (" + ex.StatusCode + "): " + ex.Status.Detail, ex);
+}
