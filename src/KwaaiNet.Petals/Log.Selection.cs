@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace KwaaiNet.Petals;
 
-/// <summary>Model and span selection's log messages (event ids 4100–4149 of the Petals range).</summary>
+/// <summary>Model and span selection's log messages (event ids 4201–4249 of the Petals range).</summary>
 internal static partial class Log
 {
-    private const int SelectionBase = 4100;
+    private const int SelectionBase = 4200;
 
     [LoggerMessage(EventId = SelectionBase + 1, EventName = nameof(SpanSelectionOff), Level = LogLevel.Information,
         Message = "start_block is set to {StartBlock}: the node serves the configured span and sends no span of its own choice")]

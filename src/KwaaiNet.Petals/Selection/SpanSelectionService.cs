@@ -17,7 +17,7 @@ namespace KwaaiNet.Petals.Selection;
 
 /// <summary>
 /// Chooses the node's model and span from the network map and sends them to the workers as <see cref="ServeSpan"/>:
-/// once, after the first map update, and again only while no worker serves anything. An operator's
+/// once, after the first crawl (<see cref="NetworkMap.Updated"/>), and again only while no worker serves anything. An operator's
 /// <c>KwaaiNet:Node:start_block</c> turns it off (explicit configuration wins: nothing is sent).
 /// <list type="bullet">
 /// <item>Model: when the configured model is Ollama-style (no <c>/</c>), the local model that
@@ -40,6 +40,7 @@ internal sealed class SpanSelectionService : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<SpanSelectionService> _logger;
     private readonly INodeGateway? _gateway;
+    private readonly NetworkMap _map;
     private readonly DateTimeOffset _createdAt;
     private readonly Channel<MapStateDocument> _updates =
         Channel.CreateBounded<MapStateDocument>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
@@ -49,6 +50,7 @@ internal sealed class SpanSelectionService : BackgroundService
     private ServeSpan? _lastSent;
 
     public SpanSelectionService(
+        NetworkMap map,
         IOptions<NodeOptions> nodeOptions,
         LocalModelCatalog catalog,
         IPublishEndpoint publisher,
@@ -63,12 +65,17 @@ internal sealed class SpanSelectionService : BackgroundService
         _logger = logger;
         _gateway = gateway;
         _createdAt = timeProvider.GetUtcNow();
+        _map = map;
+        _map.Updated += OnMapUpdated;
     }
 
     /// <summary>The last command sent, or null.</summary>
     public ServeSpan? LastSent => Volatile.Read(ref _lastSent);
 
-    /// <summary>Hands a new map to the service; it selects on the latest one it has when it gets to it.</summary>
+    /// <summary>
+    /// Hands a new map to the service (each crawl does, through <see cref="NetworkMap.Updated"/>); it selects on the
+    /// latest one it has when it gets to it.
+    /// </summary>
     public void MapUpdated(MapStateDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -149,6 +156,7 @@ internal sealed class SpanSelectionService : BackgroundService
 
     public override void Dispose()
     {
+        _map.Updated -= OnMapUpdated;
         base.Dispose();
         _selecting.Dispose();
     }
@@ -190,6 +198,8 @@ internal sealed class SpanSelectionService : BackgroundService
             // Stopping.
         }
     }
+
+    private void OnMapUpdated(object? sender, MapStateDocument document) => MapUpdated(document);
 
     private ServeSpan Choose(MapStateDocument document, string? localPeerId, DateTimeOffset now)
     {

@@ -116,15 +116,15 @@ public sealed class SpanSelectionServiceTests : IDisposable
         Assert.Equal(Start + SpanSelectionService.WorkerSilence, afterSilence.IssuedAt);
     }
 
-    /// <summary>The hosted service selects on a map update once the workers' grace period (one heartbeat period) has passed.</summary>
+    /// <summary>The hosted service selects on a crawl's update once the workers' grace period (one heartbeat period) has passed.</summary>
     [Fact]
-    public async Task MapUpdated_AfterTheGracePeriod_SendsServeSpan()
+    public async Task NetworkMapUpdate_AfterTheGracePeriod_SendsServeSpan()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = await StartAsync("llama3.1:8b", null, ct);
         var selection = host.App.Services.GetRequiredService<SpanSelectionService>();
 
-        selection.MapUpdated(Document(Llama8B));
+        host.App.Services.GetRequiredService<NetworkMap>().Update(Document(Llama8B));
         await Poll.UntilAsync(
             () =>
             {
