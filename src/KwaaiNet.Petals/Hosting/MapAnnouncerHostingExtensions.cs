@@ -2,6 +2,8 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Hivemind.Hosting;
+using KwaaiNet.Petals.Announcing;
 using KwaaiNet.Petals.Map;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,6 +11,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Petals.Hosting;
 
@@ -26,7 +29,18 @@ public static class MapAnnouncerHostingExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<NetworkMap>();
         builder.Services.AddGrpc();
-        builder.AddMessageBus(static bus => bus.AddConsumer<CarbonSampleRecordedConsumer>());
+        builder.AddDhtClient();
+        builder.Services.AddOptions<AnnouncerOptions>().BindConfiguration(AnnouncerOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AnnouncerOptions>, AnnouncerOptionsValidator>();
+        builder.Services.AddSingleton<WorkerSpans>();
+        builder.Services.AddSingleton<AnnouncedFigures>();
+        builder.Services.AddSingleton<NodeAnnouncer>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<NodeAnnouncer>());
+        builder.AddMessageBus(static bus =>
+        {
+            bus.AddConsumer<CarbonSampleRecordedConsumer>();
+            bus.AddConsumer<WorkerSpanStatusConsumer>();
+        });
         return builder;
     }
 

@@ -17,4 +17,11 @@ public static class FiduciaryPledge
         reason = "credential verification is not built yet";
         return false;
     }
+
+    /// <summary>Reads the operator's credential file as compact JSON.</summary>
+    public static string ReadCompact(string path)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        return System.Text.Json.JsonSerializer.Serialize(document.RootElement);
+    }
 }
