@@ -115,19 +115,6 @@ public sealed class MapAnnouncerHostingTests
     }
 
     [Fact]
-    public async Task Announce_NotBuiltYet_ReturnsUnimplementedNamingIssue6()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var host = await StartAsync(ct);
-        var client = new MapAnnouncer.MapAnnouncerClient(host.Channel);
-
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.AnnounceAsync(new AnnounceRequest(), cancellationToken: ct));
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("issue #6", error.Status.Detail, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Health_BusStarted_Returns200WithBusCheckHealthy()
     {
         var ct = TestContext.Current.CancellationToken;
