@@ -3,7 +3,6 @@
 
 using System.Net;
 using System.Text.Json;
-using Grpc.Core;
 using KwaaiNet.Contracts.Map.V1;
 using KwaaiNet.Contracts.Messages;
 using KwaaiNet.Petals.Hosting;
