@@ -67,6 +67,14 @@ public sealed class NodeOptions
     [ConfigurationKeyName("identity_key")]
     public string? IdentityKey { get; set; }
 
+    /// <summary>
+    /// Path of the operator's GliaNet FiduciaryPledge credential (a W3C Verifiable Credential JSON file whose <c>type</c>
+    /// contains <c>FiduciaryPledgeVC</c>, upstream's <c>kwaai-trust</c> format), announced in <c>trust_attestations</c>.
+    /// Absent: no pledge is announced. Set: the file must exist and hold such a credential, or the announcer does not start.
+    /// </summary>
+    [ConfigurationKeyName("fiduciary_pledge")]
+    public string? FiduciaryPledge { get; set; }
+
     /// <summary>The node's data folder, upstream's <c>$KWAAINET_HOME</c>. Default <c>~/.kwaainet</c>.</summary>
     [ConfigurationKeyName("home")]
     public string? Home { get; set; }

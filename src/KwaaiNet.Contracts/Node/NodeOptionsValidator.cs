@@ -75,9 +75,9 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             }
         }
 
-        if (options.IdentityKey is { Length: > MaxTextLength } || options.Home is { Length: > MaxTextLength })
+        if (options.IdentityKey is { Length: > MaxTextLength } || options.Home is { Length: > MaxTextLength } || options.FiduciaryPledge is { Length: > MaxTextLength })
         {
-            errors.Add($"{p}:identity_key and {p}:home must be paths shorter than {MaxTextLength} characters.");
+            errors.Add($"{p}:identity_key, {p}:home and {p}:fiduciary_pledge must be paths shorter than {MaxTextLength} characters.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

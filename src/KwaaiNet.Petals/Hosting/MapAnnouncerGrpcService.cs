@@ -3,19 +3,17 @@
 
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
-using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Map.V1;
+using KwaaiNet.Petals.Announcing;
 using KwaaiNet.Petals.Map;
 using KwaaiNet.Petals.Records;
+using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Petals.Hosting;
 
 /// <summary>The map-announcer's internal gRPC API: maps and delegates only.</summary>
-internal sealed class MapAnnouncerGrpcService(NetworkMap map) : MapAnnouncer.MapAnnouncerBase
+internal sealed class MapAnnouncerGrpcService(NetworkMap map, NodeAnnouncer announcer, IOptions<AnnouncerOptions> announcerOptions) : MapAnnouncer.MapAnnouncerBase
 {
-    /// <summary>The issue that brings ServerInfo announcements.</summary>
-    private const int AnnouncerIssue = 6;
-
     public override Task<GetMapResponse> GetMap(GetMapRequest request, ServerCallContext context)
     {
         var snapshot = map.Snapshot;
@@ -61,6 +59,17 @@ internal sealed class MapAnnouncerGrpcService(NetworkMap map) : MapAnnouncer.Map
 
     public override Task<AnnounceResponse> Announce(AnnounceRequest request, ServerCallContext context)
     {
-        throw GrpcStatus.NotBuiltYet("Announcing ServerInfo records", AnnouncerIssue);
+        if (!announcerOptions.Value.Enabled)
+        {
+            return Task.FromResult(new AnnounceResponse { Accepted = false, Detail = "announcing is off (KwaaiNet:Announcer:Enabled=false)" });
+        }
+
+        announcer.RequestAnnounce();
+        var spans = announcer.Announced.Sum(static n => n.Spans.Count);
+        return Task.FromResult(new AnnounceResponse
+        {
+            Accepted = true,
+            Detail = spans == 0 ? "announcing now; no span announced yet" : $"announcing {spans} spans now",
+        });
     }
 }

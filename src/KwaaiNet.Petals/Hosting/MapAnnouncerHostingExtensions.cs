@@ -4,6 +4,8 @@
 using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Hivemind.Client;
 using KwaaiNet.Hivemind.Hosting;
+using KwaaiNet.Petals.Announcing;
+using KwaaiNet.Petals.Gateway;
 using KwaaiNet.Petals.Map;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -36,7 +38,18 @@ public static class MapAnnouncerHostingExtensions
         builder.Services.AddSingleton<MapCrawlerService>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<MapCrawlerService>());
         builder.Services.AddGrpc();
-        builder.AddMessageBus(static bus => bus.AddConsumer<CarbonSampleRecordedConsumer>());
+        builder.AddNodeGateway();
+        builder.Services.AddOptions<AnnouncerOptions>().BindConfiguration(AnnouncerOptions.SectionName).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AnnouncerOptions>, AnnouncerOptionsValidator>();
+        builder.Services.AddSingleton<WorkerSpans>();
+        builder.Services.AddSingleton<AnnouncedFigures>();
+        builder.Services.AddSingleton<NodeAnnouncer>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<NodeAnnouncer>());
+        builder.AddMessageBus(static bus =>
+        {
+            bus.AddConsumer<CarbonSampleRecordedConsumer>();
+            bus.AddConsumer<WorkerSpanStatusConsumer>();
+        });
         builder.AddSpanSelection();
         return builder;
     }

@@ -3,7 +3,6 @@
 
 using System.Net;
 using System.Text.Json;
-using Grpc.Core;
 using KwaaiNet.Contracts.Map.V1;
 using KwaaiNet.Contracts.Messages;
 using KwaaiNet.Petals.Hosting;
@@ -112,19 +111,6 @@ public sealed class MapAnnouncerHostingTests
         Assert.NotNull(document);
         Assert.Equal(MapCarbonSample.From(Sample), document.Carbon);
         Assert.Equal(Sample.EnergyJoules, json.RootElement.GetProperty("carbon").GetProperty("energy_joules").GetDouble());
-    }
-
-    [Fact]
-    public async Task Announce_NotBuiltYet_ReturnsUnimplementedNamingIssue6()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var host = await StartAsync(ct);
-        var client = new MapAnnouncer.MapAnnouncerClient(host.Channel);
-
-        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.AnnounceAsync(new AnnounceRequest(), cancellationToken: ct));
-
-        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
-        Assert.Contains("issue #6", error.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -4,6 +4,7 @@
 using System.Threading.Channels;
 using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Messages;
+using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Petals.Hosting;
 using KwaaiNet.Petals.Map;
 using KwaaiNet.Petals.Selection;
@@ -147,11 +148,16 @@ public sealed class SpanSelectionServiceTests : IDisposable
             b =>
             {
                 b.Services.AddSingleton<TimeProvider>(_time);
+                b.AddP2PGateway();
                 b.AddMapAnnouncer();
                 b.Services.AddSingleton<CommandSink>();
                 b.AddMessageBus(static bus => bus.AddConsumer<ServeSpanSink>());
             },
-            static a => a.MapMapAnnouncer(),
+            static a =>
+            {
+                a.MapP2PGateway();
+                a.MapMapAnnouncer();
+            },
             new Dictionary<string, string?>
             {
                 ["KwaaiNet:Node:model"] = model,
