@@ -56,6 +56,10 @@ public sealed class SwarmMapTests(ITestOutputHelper output)
                     report.ServerRows.Select(static r => (Name(r), r.Span.Start, r.Span.End)));
                 Assert.All(report.ServerRows, static r => Assert.True(r.Span.ServerInfo.Throughput > 0));
                 Assert.Equal(3, state.NumPeers);
+
+                // The node's own page shows the same servers.
+                var page = await node.GetPageAsync(ct);
+                Assert.All(nodes, n => Assert.Contains(n.Name, page, StringComparison.Ordinal));
             }
 
             output.WriteLine($"every map showed the three servers online {allServing.Elapsed.TotalSeconds:0.0} s after they all served");

@@ -19,6 +19,8 @@ namespace KwaaiNet.Swarm.Tests;
 /// </summary>
 internal sealed class SwarmNode : IAsyncDisposable
 {
+    private int _disposed;
+
     private SwarmNode(string name, ModuleHost host)
     {
         Name = name;
@@ -84,5 +86,15 @@ internal sealed class SwarmNode : IAsyncDisposable
     public async Task<MapStateDocument> GetStateAsync(CancellationToken cancellationToken) =>
         await Host.Http.GetFromJsonAsync<MapStateDocument>("/api/v1/state", cancellationToken) ?? throw new InvalidOperationException("/api/v1/state answered null");
 
-    public ValueTask DisposeAsync() => Host.DisposeAsync();
+    /// <summary>The node's <c>/map</c> page.</summary>
+    public Task<string> GetPageAsync(CancellationToken cancellationToken) => Host.Http.GetStringAsync("/map", cancellationToken);
+
+    /// <summary>Stops the node once (a test stops one mid-way and disposes every node at the end).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            await Host.DisposeAsync();
+        }
+    }
 }
