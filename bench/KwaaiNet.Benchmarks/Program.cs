@@ -9,6 +9,7 @@ using KwaaiNet.Benchmarks.AppHost;
 using KwaaiNet.Benchmarks.Dht;
 using KwaaiNet.Benchmarks.Inference;
 using KwaaiNet.Benchmarks.Libp2p;
+using KwaaiNet.Benchmarks.Map;
 
 // dotnet run -c Release --project bench/KwaaiNet.Benchmarks -- <area> [--quick] [--out DIR]
 //   apphost          AppHost cold start to all-healthy, per infrastructure mode
@@ -27,6 +28,8 @@ using KwaaiNet.Benchmarks.Libp2p;
 //                    memory after load against the weight bytes with ONNX Runtime's prepacking on and off; PASS/FAIL per
 //                    target (--quick: 2 layers, hidden 1024, vocab 8,000, 32-token prompt, 8 decode steps); each
 //                    resident figure comes from a child process of this program (internal area inference-resident)
+//   map              two whole nodes on loopback: the time from a node's start to its appearance (and to online) on
+//                    the other node's map, crawl period 1 s, against the node's own host start (--quick: 2 rounds, not 5)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Directory.GetCurrentDirectory();
@@ -57,6 +60,9 @@ switch (area)
         var (inferenceResults, inferenceVerdicts) = await InferenceBenchmark.RunAsync(quick, cancel.Token);
         await BenchmarkReport.WriteAsync(area, quick, inferenceResults, output, cancel.Token, inferenceVerdicts);
         return 0;
+    case "map":
+        await BenchmarkReport.WriteAsync(area, quick, await MapAppearanceBenchmark.RunAsync(quick, cancel.Token), output, cancel.Token);
+        return 0;
     case "inference-resident":
         return InferenceBenchmark.MeasureResident(positional[1..]);
     case "micro":
@@ -70,6 +76,6 @@ switch (area)
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkResult).Assembly).Run(filter, config);
         return summaries.Any(static s => s.HasCriticalValidationErrors || s.Reports.Any(static r => !r.Success)) ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht | inference> [--quick] [--out DIR]");
+        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht | inference | map> [--quick] [--out DIR]");
         return 2;
 }

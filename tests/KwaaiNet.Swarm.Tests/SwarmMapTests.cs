@@ -4,6 +4,7 @@
 using System.Diagnostics;
 using KwaaiNet.Petals.Map;
 using KwaaiNet.Testing;
+using KwaaiNet.Testing.Swarm;
 
 namespace KwaaiNet.Swarm.Tests;
 

@@ -8,16 +8,15 @@ using KwaaiNet.Inference.Hosting;
 using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Petals.Hosting;
 using KwaaiNet.Petals.Map;
-using KwaaiNet.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KwaaiNet.Swarm.Tests;
+namespace KwaaiNet.Testing.Swarm;
 
 /// <summary>
 /// One whole node in this process, composed as services/KwaaiNet.Node composes it (gateway, dht, inference-worker,
 /// map-announcer, carbon-tracker), its libp2p host on a free loopback port, serving one span of a shared model file.
 /// </summary>
-internal sealed class SwarmNode : IAsyncDisposable
+public sealed class SwarmNode : IAsyncDisposable
 {
     private int _disposed;
 

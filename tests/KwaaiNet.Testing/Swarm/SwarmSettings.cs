@@ -5,10 +5,10 @@ using System.Globalization;
 using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Testing.Inference;
 
-namespace KwaaiNet.Swarm.Tests;
+namespace KwaaiNet.Testing.Swarm;
 
 /// <summary>The settings every node of a test swarm shares: one generated model file and short periods.</summary>
-internal sealed class SwarmSettings : IDisposable
+public sealed class SwarmSettings : IDisposable
 {
     /// <summary>The model's name on the network (its KwaaiNet DHT prefix).</summary>
     public const string Model = "swarm-tiny";
