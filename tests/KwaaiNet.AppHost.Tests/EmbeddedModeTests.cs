@@ -27,6 +27,15 @@ public sealed class EmbeddedModeTests(EmbeddedAppFixture fixture) : IClassFixtur
         await NodeCalls.AssertDhtOverLibp2pAsync(fixture.Channel("node"), fixture.Channel("node"), TestContext.Current.CancellationToken);
 
     [Fact]
+    public async Task Map_ShowsTheWorkersSpanAnnouncedThroughTheInProcessDht()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var front = fixture.Http("node", "public");
+
+        await NodeCalls.AssertOwnSpanOnMapAsync(front, await NodeCalls.PeerIdAsync(fixture.Channel("node"), ct), ct);
+    }
+
+    [Fact]
     public async Task PublicFront_ServesMapAndRefusesHealth()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using System.Net.Http.Json;
 using Google.Protobuf;
 using Grpc.Net.Client;
 using KwaaiNet.Contracts.Carbon.V1;
@@ -14,6 +15,7 @@ using KwaaiNet.Hivemind.Routing;
 using KwaaiNet.Hivemind.Values;
 using KwaaiNet.Libp2p.Identity;
 using KwaaiNet.Libp2p.Multiformats;
+using KwaaiNet.Petals.Map;
 using KwaaiNet.Testing;
 using KwaaiNet.Testing.Dht;
 using KwaaiNet.Testing.Inference;
@@ -132,6 +134,33 @@ internal static class NodeCalls
         // A real reading where RAPL exists and is readable, and an explicit reason where it does not.
         Assert.True(footprint.Measured ? footprint.Source == "rapl" && footprint.Zones.Count > 0 : footprint.Reason.Length > 0, footprint.ToString());
     }
+
+    /// <summary>
+    /// The node's own span appears online on its map, read through the public front: the worker reported it on the bus,
+    /// the announcer stored it through the dht, and the crawler read it back from the DHT.
+    /// </summary>
+    public static async Task AssertOwnSpanOnMapAsync(HttpClient front, string peerId, CancellationToken ct)
+    {
+        var state = await Poll.UntilAsync(
+            async token => await front.GetFromJsonAsync<MapStateDocument>(new Uri("/api/v1/state", UriKind.Relative), token),
+            s => s?.ModelReports.SelectMany(static m => m.ServerRows).Any(r => r.PeerId == peerId && r.State == "online") == true,
+            TimeSpan.FromSeconds(90),
+            TimeSpan.FromMilliseconds(500),
+            ct);
+
+        var report = Assert.Single(state!.ModelReports);
+        Assert.Equal(AppFixture.TinyModel, report.DhtPrefix);
+        Assert.Equal([AppFixture.TinyModel, AppFixture.TinyModel + "-hf"], report.DhtPrefixes.Order(StringComparer.Ordinal));
+        var row = Assert.Single(report.ServerRows, r => r.PeerId == peerId);
+        Assert.Equal((0, TinyLlamaGguf.Default.LayerCount), (row.Span.Start, row.Span.End));
+        Assert.True(row.Span.ServerInfo.Throughput > 0);
+        Assert.Equal("kwaai-0.6.2", row.Span.ServerInfo.Version);
+        Assert.Equal("healthy", report.State);
+    }
+
+    /// <summary>The node's peer id, from the gateway's identity.</summary>
+    public static async Task<string> PeerIdAsync(GrpcChannel gateway, CancellationToken ct) =>
+        (await new Gateway.GatewayClient(gateway).IdentityAsync(new IdentityRequest(), deadline: DateTime.UtcNow + Deadline, cancellationToken: ct)).PeerId;
 
     /// <summary>Polls GetMap until the carbon-tracker's first sample has arrived over the bus.</summary>
     public static Task<GetMapResponse> WaitForCarbonSampleOnMapAsync(GrpcChannel channel, CancellationToken ct)

@@ -27,6 +27,15 @@ public sealed class ProcessModeTests(ProcessAppFixture fixture) : IClassFixture<
         await NodeCalls.AssertDhtOverLibp2pAsync(fixture.Channel("p2p-gateway"), fixture.Channel("dht"), TestContext.Current.CancellationToken);
 
     [Fact]
+    public async Task Map_ShowsTheWorkersSpanAnnouncedThroughTheDhtService()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var front = fixture.Http("p2p-gateway", "public");
+
+        await NodeCalls.AssertOwnSpanOnMapAsync(front, await NodeCalls.PeerIdAsync(fixture.Channel("p2p-gateway"), ct), ct);
+    }
+
+    [Fact]
     public async Task CarbonSample_CrossesRabbitMqToTheMap()
     {
         var map = await NodeCalls.WaitForCarbonSampleOnMapAsync(fixture.Channel("map-announcer"), TestContext.Current.CancellationToken);
