@@ -26,13 +26,20 @@ namespace KwaaiNet.Petals.Selection;
 /// <item>Span: <c>blocks</c> blocks by <see cref="BlockSelection.ChooseBestBlocks"/> over the model's report, leaving
 /// this node's own rows out; from block 0 when the map does not know the model (the worker clamps to the model).</item>
 /// </list>
-/// Workers report through <see cref="WorkerSpanStatus"/>. The first choice waits one heartbeat period from start
+/// While a worker serves, Petals' rebalancing check runs every <see cref="BalanceCheckPeriod"/> and moves the span when
+/// the swarm gains by it. Workers report through <see cref="WorkerSpanStatus"/>. The first choice waits one heartbeat period from start
 /// unless a worker has spoken, so that a worker resuming a persisted span is heard before a new span is sent.
 /// </summary>
 internal sealed class SpanSelectionService : BackgroundService
 {
     /// <summary>A worker not heard from for this long holds no span (three missed heartbeats).</summary>
     internal static readonly TimeSpan WorkerSilence = 3 * WorkerSpanStatus.HeartbeatPeriod;
+
+    /// <summary>
+    /// How often a serving node checks whether moving its span would help the swarm (Petals'
+    /// <c>mean_balance_check_period</c>, 120 s).
+    /// </summary>
+    internal static readonly TimeSpan BalanceCheckPeriod = TimeSpan.FromSeconds(120);
 
     private readonly NodeOptions _node;
     private readonly LocalModelCatalog _catalog;
@@ -48,6 +55,7 @@ internal sealed class SpanSelectionService : BackgroundService
     private readonly ConcurrentDictionary<string, WorkerSpanStatus> _workers = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _selecting = new(1, 1);
     private ServeSpan? _lastSent;
+    private DateTimeOffset _lastBalanceCheck = DateTimeOffset.MinValue;
 
     public SpanSelectionService(
         NetworkMap map,
@@ -99,7 +107,10 @@ internal sealed class SpanSelectionService : BackgroundService
     /// <summary>
     /// Chooses a model and span from <paramref name="document"/> and publishes the <see cref="ServeSpan"/>, unless
     /// start_block is configured, a worker holds a span, or the last command is younger than
-    /// <see cref="WorkerSilence"/> (its workers may still be about to report). Returns the command sent, or null.
+    /// <see cref="WorkerSilence"/> (its workers may still be about to report). While one worker serves, at most every
+    /// <see cref="BalanceCheckPeriod"/> it checks Petals' rebalancing rule instead
+    /// (<see cref="BlockSelection.ShouldChooseOtherBlocks"/>) and moves the span when the swarm gains by it. Returns the
+    /// command sent, or null.
     /// </summary>
     public async Task<ServeSpan?> SelectAsync(MapStateDocument document, CancellationToken cancellationToken)
     {
@@ -114,26 +125,29 @@ internal sealed class SpanSelectionService : BackgroundService
         try
         {
             var now = _timeProvider.GetUtcNow();
-            if (AnyWorkerHoldsSpan() || (_lastSent is { } last && now - last.IssuedAt < WorkerSilence))
+            if (_lastSent is { } last && now - last.IssuedAt < WorkerSilence)
             {
                 return null;
             }
 
-            string? localPeerId = null;
-            if (_gateway is not null)
+            var holdsSpan = AnyWorkerHoldsSpan();
+            if (holdsSpan && now - _lastBalanceCheck < BalanceCheckPeriod)
             {
-                try
-                {
-                    localPeerId = (await _gateway.GetIdentityAsync(cancellationToken)).PeerId.ToBase58();
-                }
-                catch (GatewayUnavailableException e)
-                {
-                    _logger.SelectionIdentityUnknown(e.Message);
-                    return null;
-                }
+                return null;
             }
 
-            var command = Choose(document, localPeerId, now);
+            var (known, localPeerId) = await LocalPeerIdAsync(cancellationToken);
+            if (!known)
+            {
+                return null;
+            }
+
+            var command = holdsSpan ? Rebalance(document, localPeerId, now) : Choose(document, localPeerId, now);
+            if (command is null)
+            {
+                return null;
+            }
+
             try
             {
                 await _publisher.Publish(command, cancellationToken);
@@ -200,6 +214,56 @@ internal sealed class SpanSelectionService : BackgroundService
     }
 
     private void OnMapUpdated(object? sender, MapStateDocument document) => MapUpdated(document);
+
+    /// <summary>The node's peer id (null without a gateway); not known while the gateway is not up.</summary>
+    private async Task<(bool Known, string? PeerId)> LocalPeerIdAsync(CancellationToken cancellationToken)
+    {
+        if (_gateway is null)
+        {
+            return (true, null);
+        }
+
+        try
+        {
+            return (true, (await _gateway.GetIdentityAsync(cancellationToken)).PeerId.ToBase58());
+        }
+        catch (GatewayUnavailableException e)
+        {
+            _logger.SelectionIdentityUnknown(e.Message);
+            return (false, null);
+        }
+    }
+
+    /// <summary>
+    /// Petals' rebalancing (<c>should_choose_other_blocks</c>, checked every <see cref="BalanceCheckPeriod"/>): when the
+    /// node's one serving worker would raise the swarm's weakest block by moving, the span it should serve instead.
+    /// Several workers, a worker still loading, or a model the map does not show: nothing moves.
+    /// </summary>
+    private ServeSpan? Rebalance(MapStateDocument document, string? localPeerId, DateTimeOffset now)
+    {
+        _lastBalanceCheck = now;
+        var held = _workers.Values.Where(w => w.State is WorkerSpanState.Loading or WorkerSpanState.Serving && now - w.At < WorkerSilence).ToList();
+        if (localPeerId is null || held is not [{ State: WorkerSpanState.Serving } worker])
+        {
+            return null;
+        }
+
+        var reports = document.ModelReports ?? [];
+        var report = (worker.DhtPrefix is { } prefix ? reports.FirstOrDefault(r => r.DhtPrefixes.Contains(prefix, StringComparer.Ordinal)) : null)
+            ?? ModelSelection.FindReport(worker.Model, reports);
+        if (report is null || !BlockSelection.ShouldChooseOtherBlocks(report, localPeerId))
+        {
+            return null;
+        }
+
+        var span = BlockSelection.ChooseBestBlocks(report, worker.EndBlock - worker.StartBlock, localPeerId);
+        return span.Start == worker.StartBlock
+            ? null
+            : new ServeSpan(
+                worker.Model, span.Start, span.End, worker.DhtPrefix, worker.Repository,
+                string.Create(CultureInfo.InvariantCulture, $"rebalancing: moving from [{worker.StartBlock}, {worker.EndBlock}) raises the swarm's weakest block; {span.Reason}"),
+                now);
+    }
 
     private ServeSpan Choose(MapStateDocument document, string? localPeerId, DateTimeOffset now)
     {

@@ -117,6 +117,49 @@ public sealed class SpanSelectionServiceTests : IDisposable
         Assert.Equal(Start + SpanSelectionService.WorkerSilence, afterSilence.IssuedAt);
     }
 
+    /// <summary>
+    /// A serving node whose move would lift the swarm's weakest blocks (Petals' rebalancing) is sent the better span;
+    /// the check runs again only after the balance period.
+    /// </summary>
+    [Fact]
+    public async Task SelectAsync_ServingWhereMovingHelpsTheSwarm_MovesTheSpanOncePerBalancePeriod()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await StartAsync("unsloth/Llama-3.1-8B-Instruct", null, ct);
+        var selection = host.App.Services.GetRequiredService<SpanSelectionService>();
+        var self = host.App.Services.GetRequiredService<ILocalLibp2pNode>().Host.PeerId.ToBase58();
+
+        // This node and B both serve [0, 8); C alone serves [8, 16), slowly: the weakest blocks are 8..15.
+        var report = Report("unsloth/Llama-3.1-8B-Instruct", "Llama-3-1-8B-Instruct", 16, (self, 0, 8, 10.0, "online"), ("B", 0, 8, 10.0, "online"), ("C", 8, 16, 1.0, "online"));
+        var serving = new WorkerSpanStatus("w1", "unsloth/Llama-3.1-8B-Instruct", 0, 8, 16, WorkerSpanState.Serving, 10, 64, "float32", 100, null, null, null, Start);
+        selection.Observe(serving);
+
+        var moved = await selection.SelectAsync(Document(report), ct);
+        _time.Advance(SpanSelectionService.WorkerSilence);
+        selection.Observe(serving with { At = Start + SpanSelectionService.WorkerSilence });
+        var withinPeriod = await selection.SelectAsync(Document(report), ct);
+
+        Assert.NotNull(moved);
+        Assert.Equal(("unsloth/Llama-3.1-8B-Instruct", 8, 16), (moved.Model, moved.StartBlock, moved.EndBlock));
+        Assert.StartsWith("rebalancing: moving from [0, 8)", moved.Reason, StringComparison.Ordinal);
+        Assert.Null(withinPeriod);
+    }
+
+    /// <summary>A serving node already where the swarm needs it stays.</summary>
+    [Fact]
+    public async Task SelectAsync_ServingWhereMovingDoesNotHelp_SendsNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await StartAsync("unsloth/Llama-3.1-8B-Instruct", null, ct);
+        var selection = host.App.Services.GetRequiredService<SpanSelectionService>();
+        var self = host.App.Services.GetRequiredService<ILocalLibp2pNode>().Host.PeerId.ToBase58();
+
+        var report = Report("unsloth/Llama-3.1-8B-Instruct", "Llama-3-1-8B-Instruct", 16, (self, 0, 8, 10.0, "online"), ("C", 8, 16, 10.0, "online"));
+        selection.Observe(new WorkerSpanStatus("w1", "unsloth/Llama-3.1-8B-Instruct", 0, 8, 16, WorkerSpanState.Serving, 10, 64, "float32", 100, null, null, null, Start));
+
+        Assert.Null(await selection.SelectAsync(Document(report), ct));
+    }
+
     /// <summary>The hosted service selects on a crawl's update once the workers' grace period (one heartbeat period) has passed.</summary>
     [Fact]
     public async Task NetworkMapUpdate_AfterTheGracePeriod_SendsServeSpan()
