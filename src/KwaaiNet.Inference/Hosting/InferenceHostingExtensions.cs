@@ -3,6 +3,7 @@
 
 using Grpc.AspNetCore.Server;
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Inference.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,6 +36,7 @@ public static class InferenceHostingExtensions
         builder.Services.AddSingleton<TokenMeter>();
         builder.Services.AddSingleton<InferenceModelHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<InferenceModelHost>());
+        builder.Services.AddSingleton<IServedSpanProvider>(static sp => sp.GetRequiredService<InferenceModelHost>());
         builder.Services.AddHostedService<TokensProcessedPublisher>();
         builder.Services.AddGrpc();
 

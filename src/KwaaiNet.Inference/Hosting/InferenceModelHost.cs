@@ -12,6 +12,7 @@ using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Inference.Model;
 using KwaaiNet.Inference.Onnx;
 using KwaaiNet.Inference.Runtime;
+using KwaaiNet.Inference.Serving;
 using KwaaiNet.Inference.Sessions;
 using KwaaiNet.Inference.Tokenization;
 using MassTransit;
@@ -38,7 +39,7 @@ internal sealed class InferenceModelHost(
     ExecutionProviderSelection providers,
     IPublishEndpoint publisher,
     TimeProvider timeProvider,
-    ILogger<InferenceModelHost> logger) : BackgroundService
+    ILogger<InferenceModelHost> logger) : BackgroundService, IServedSpanProvider
 {
     /// <summary><c>throughput_source</c> for a figure measured at this start.</summary>
     public const string Measured = "measured";
@@ -62,6 +63,7 @@ internal sealed class InferenceModelHost(
     private volatile WorkerStatus _status = new(WorkerState.Loading, "starting");
     private volatile SpanRequest? _current;
     private volatile WorkerSpanStatus? _published;
+    private volatile ServedSpan? _served;
 
     /// <summary>This worker instance: machine, process and a random suffix (several workers may serve one node).</summary>
     public string WorkerId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{RandomNumberGenerator.GetHexString(6, lowercase: true)}";
@@ -74,6 +76,12 @@ internal sealed class InferenceModelHost(
 
     /// <summary>The model the worker serves or is about to serve: the current span's, else the configured one.</summary>
     public string CurrentModel => _current?.Model ?? _node.Model;
+
+    /// <inheritdoc/>
+    ServedSpan? IServedSpanProvider.Current => _status.State == WorkerState.Ready ? _served : null;
+
+    /// <inheritdoc/>
+    public string StateDetail => _status.Detail;
 
     public override void Dispose()
     {
@@ -251,6 +259,7 @@ internal sealed class InferenceModelHost(
             return;
         }
 
+        _served = new ServedSpan(WorkerId, request.Model, request.DhtPrefix, span.Config, span.DataType, span.Sessions, null);
         _status = new WorkerStatus(WorkerState.Ready, $"serving blocks [{span.Span.Start}, {span.Span.End}) of {request.Model}", span);
         await PublishAsync(StatusOf(request, WorkerSpanState.Serving, span.Span.Start, span.Span.End, span.Config, span.DataType, null, span.Sessions.CacheTokensLeft, null), stoppingToken);
         await FindThroughputAsync(request, span, stoppingToken);
@@ -479,6 +488,11 @@ internal sealed class InferenceModelHost(
 
         logger.ThroughputKnown(entry.StartBlock, entry.EndBlock, entry.ComputeTokensPerSecond, source);
         _status = _status with { Throughput = entry, ThroughputSource = source };
+        if (_served is { } served && ReferenceEquals(served.Sessions, span.Sessions))
+        {
+            _served = new ServedSpan(WorkerId, served.Model, served.DhtPrefix, span.Config, span.DataType, span.Sessions, entry.ComputeTokensPerSecond);
+        }
+
         await PublishAsync(
             StatusOf(request, WorkerSpanState.Serving, span.Span.Start, span.Span.End, span.Config, span.DataType, entry.ComputeTokensPerSecond, span.Sessions.CacheTokensLeft, null),
             cancellationToken);

@@ -255,6 +255,33 @@ public sealed class SpanSessionManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Forgets the session's tokens from position <paramref name="length"/> on, so that the next step writes there
+    /// (Petals' <c>start_from_position</c>, a client replaying or retrying a step). The cache entries past it are
+    /// overwritten by later steps and never attended to before.
+    /// </summary>
+    /// <param name="session">An open session of this manager.</param>
+    /// <param name="length">The tokens to keep, in <c>[0, Length]</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or past the session's length.</exception>
+    /// <exception cref="InferenceSessionException">The session is closed or unknown.</exception>
+    public void Rewind(SpanSession session, int length)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        CheckOwned(session);
+        lock (session.Gate)
+        {
+            CheckRoom(session, 0);
+            if (length < 0 || length > session.Length)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(length), length, Invariant($"session {session.Id} holds {session.Length} tokens; it can be rewound to 0 to {session.Length}"));
+            }
+
+            session.Length = length;
+            session.LastUsed = _timeProvider.GetUtcNow();
+        }
+    }
+
     /// <summary>Closes the session and returns its reservation to the budget.</summary>
     /// <returns>False when it was already closed.</returns>
     public bool Close(SpanSession session)

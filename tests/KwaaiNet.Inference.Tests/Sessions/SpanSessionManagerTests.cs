@@ -155,6 +155,34 @@ public sealed class SpanSessionManagerTests
     }
 
     [Fact]
+    public void Rewind_ThenStepAgain_EqualsASessionThatNeverSawTheDroppedTokens()
+    {
+        var weights = new RandomLlamaWeights(Config(), seed: 24);
+        using var model = new SpanModel(weights, 0, Layers);
+        using var manager = Manager(model);
+        var ct = TestContext.Current.CancellationToken;
+        var prompt = Hidden(300, 4);
+        var wrong = Hidden(301, 2);
+        var right = Hidden(302, 1);
+
+        var rewound = manager.Open(8);
+        manager.Step(rewound, prompt, 4, ct);
+        manager.Step(rewound, wrong, 2, ct);
+        manager.Rewind(rewound, 4);
+        Assert.Equal(4, rewound.Length);
+        var afterRewind = manager.Step(rewound, right, 1, ct);
+
+        var clean = manager.Open(8);
+        manager.Step(clean, prompt, 4, ct);
+        OnnxAssert.Close(manager.Step(clean, right, 1, ct), afterRewind, 1e-6, what: "step after the rewind");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => manager.Rewind(rewound, 6));
+        Assert.Throws<ArgumentOutOfRangeException>(() => manager.Rewind(rewound, -1));
+        manager.Close(rewound);
+        Assert.Throws<InferenceSessionException>(() => manager.Rewind(rewound, 0));
+    }
+
+    [Fact]
     public async Task Step_ConcurrentSessions_EachMatchesReferenceAsync()
     {
         var weights = new RandomLlamaWeights(Config(), seed: 23);
