@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace KwaaiNet.Petals;
 
-/// <summary>KwaaiNet's <c>/kwaai/inference/1.0.0</c> log messages (event ids 4701–4749 of the Petals range).</summary>
+/// <summary>KwaaiNet's <c>/kwaai/inference/1.0.0</c> log messages (event ids 4801–4849 of the Petals range).</summary>
 internal static partial class Log
 {
-    private const int KwaaiBase = 4700;
+    private const int KwaaiBase = 4800;
 
     [LoggerMessage(EventId = KwaaiBase + 1, EventName = nameof(KwaaiInferenceRegistered), Level = LogLevel.Information,
         Message = "Serving {Protocol} on the in-process libp2p node")]
