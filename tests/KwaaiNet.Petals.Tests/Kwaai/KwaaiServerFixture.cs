@@ -55,32 +55,7 @@ public sealed class KwaaiServerFixture : IAsyncLifetime
         Directory.CreateDirectory(_folder);
         var path = Path.Combine(_folder, "tiny.gguf");
         TinyLlamaGguf.Write(path, GgmlType.F32, seed: 11, TinyLlamaGguf.Default);
-        var settings = new Dictionary<string, string?>
-        {
-            ["KwaaiNet:Node:model"] = "tiny",
-            ["KwaaiNet:Node:use_gpu"] = "false",
-            ["KwaaiNet:Node:start_block"] = "0",
-            ["KwaaiNet:Node:blocks"] = TinyLlamaGguf.Default.LayerCount.ToString(CultureInfo.InvariantCulture),
-            ["KwaaiNet:Inference:ModelPath"] = path,
-            ["KwaaiNet:Inference:OllamaModels"] = Path.Combine(_folder, "no-ollama-store"),
-            ["KwaaiNet:Inference:Threads"] = "1",
-            ["KwaaiNet:Inference:ThroughputWarmupSteps"] = "1",
-            ["KwaaiNet:Inference:ThroughputSteps"] = "2",
-        };
-        _server = await ModuleHost.StartAsync(
-            static b =>
-            {
-                b.AddP2PGateway();
-                b.AddInferenceWorker();
-                b.AddKwaaiInferenceServer();
-            },
-            static a =>
-            {
-                a.MapP2PGateway();
-                a.MapInferenceWorker();
-            },
-            settings,
-            ct);
+        _server = await StartServerAsync(path, _folder, 0, TinyLlamaGguf.Default.LayerCount, ct);
         Spans = _server.App.Services.GetRequiredService<IServedSpanProvider>();
         await Poll.UntilAsync(() => Spans.Current is not null, ct, TimeSpan.FromSeconds(60));
         Span = Spans.Current!;
@@ -117,7 +92,39 @@ public sealed class KwaaiServerFixture : IAsyncLifetime
         }
     }
 
-    private static async Task<KwaaiInferenceClient> ConnectAsync(ModuleHost host, Multiaddr server, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts a node (p2p-gateway, inference-worker, <c>/kwaai/inference/1.0.0</c> server) serving blocks
+    /// [<paramref name="start"/>, + <paramref name="blocks"/>) of the model file at <paramref name="modelPath"/>.
+    /// </summary>
+    public static Task<ModuleHost> StartServerAsync(string modelPath, string folder, int start, int blocks, CancellationToken cancellationToken) =>
+        ModuleHost.StartAsync(
+            static b =>
+            {
+                b.AddP2PGateway();
+                b.AddInferenceWorker();
+                b.AddKwaaiInferenceServer();
+            },
+            static a =>
+            {
+                a.MapP2PGateway();
+                a.MapInferenceWorker();
+            },
+            new Dictionary<string, string?>
+            {
+                ["KwaaiNet:Node:model"] = "tiny",
+                ["KwaaiNet:Node:use_gpu"] = "false",
+                ["KwaaiNet:Node:start_block"] = start.ToString(CultureInfo.InvariantCulture),
+                ["KwaaiNet:Node:blocks"] = blocks.ToString(CultureInfo.InvariantCulture),
+                ["KwaaiNet:Inference:ModelPath"] = modelPath,
+                ["KwaaiNet:Inference:OllamaModels"] = Path.Combine(folder, "no-ollama-store"),
+                ["KwaaiNet:Inference:Threads"] = "1",
+                ["KwaaiNet:Inference:ThroughputWarmupSteps"] = "1",
+                ["KwaaiNet:Inference:ThroughputSteps"] = "2",
+            },
+            cancellationToken);
+
+    /// <summary>A client on a gateway-only node connected to <paramref name="server"/>.</summary>
+    public static async Task<KwaaiInferenceClient> ConnectAsync(ModuleHost host, Multiaddr server, CancellationToken cancellationToken)
     {
         var node = host.App.Services.GetRequiredService<ILocalLibp2pNode>();
         await node.Host.ConnectAsync(server, cancellationToken);
