@@ -42,7 +42,7 @@ public sealed class DistributedGenerator : IDisposable
         IRemoteSpanSessionFactory sessions,
         ClientOptions options,
         TimeProvider timeProvider,
-        ILogger<DistributedGenerator> logger)
+        ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(parts);
         ArgumentException.ThrowIfNullOrEmpty(dhtPrefix);

@@ -130,12 +130,21 @@ internal sealed class GrpcNodeGateway(Contracts.Gateway.V1.Gateway.GatewayClient
             var open = new StreamOpen { PeerId = peerId };
             open.Protocols.Add(protocol);
             await call.RequestStream.WriteAsync(new StreamFrame { Open = open }, cancellationToken);
+
+            // The gateway sends its headers once the stream is open; a peer it cannot dial or that refuses the
+            // protocol ends the call with an error status instead.
+            await call.ResponseHeadersAsync.WaitAsync(cancellationToken);
             return new GatewayStream(call, peerId);
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             call.Dispose();
-            throw Unavailable("OpenStream", ex);
+            if (ex.StatusCode != StatusCode.DeadlineExceeded && ex.Status.DebugException is not null)
+            {
+                throw Unavailable("OpenStream", ex);
+            }
+
+            throw new PeerCallException("Opening " + protocol + " to " + peerId + " through the gateway failed (" + ex.StatusCode + "): " + ex.Status.Detail, ex);
         }
         catch
         {
