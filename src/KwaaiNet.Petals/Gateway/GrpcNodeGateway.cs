@@ -131,9 +131,13 @@ internal sealed class GrpcNodeGateway(Contracts.Gateway.V1.Gateway.GatewayClient
             open.Protocols.Add(protocol);
             await call.RequestStream.WriteAsync(new StreamFrame { Open = open }, cancellationToken);
 
-            // The gateway sends its headers once the stream is open; a peer it cannot dial or that refuses the
+            // The gateway answers with an open frame once the stream is open; a peer it cannot dial or that refuses the
             // protocol ends the call with an error status instead.
-            await call.ResponseHeadersAsync.WaitAsync(cancellationToken);
+            if (!await call.ResponseStream.MoveNext(cancellationToken) || call.ResponseStream.Current.FrameCase != StreamFrame.FrameOneofCase.Open)
+            {
+                throw new PeerCallException("The gateway did not confirm the " + protocol + " stream to " + peerId + ".");
+            }
+
             return new GatewayStream(call, peerId);
         }
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)

@@ -6,7 +6,6 @@ using KwaaiNet.Libp2p.Identity;
 using KwaaiNet.Petals.Client;
 using KwaaiNet.Petals.Records;
 using KwaaiNet.Testing;
-using Microsoft.Extensions.Logging;
 
 namespace KwaaiNet.Petals.Tests.Client;
 
