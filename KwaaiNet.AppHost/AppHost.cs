@@ -94,7 +94,9 @@ var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
     // Inbound hivemind DHT calls (DHTProtocol.rpc_ping/rpc_store/rpc_find) go to the dht service.
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Protocol", DhtProtocolPrefix(builder.Configuration["KwaaiNet:Dht:Namespace"]))
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Address", "http://_grpc.dht")
-    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Kind", "Unary");
+    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Kind", "Unary")
+    // Petals' TransformerConnectionHandler.* (sessions, forward, info, push) go to the inference workers.
+    .WithPetalsServerRoutes("http://_grpc.inference-worker");
 
 // The dht service calls other nodes through the gateway (it starts first, and waits for the gateway on its own).
 dht.WithReference(gateway);

@@ -13,6 +13,7 @@ builder.AddServiceDefaults();
 builder.AddP2PGateway();
 builder.AddDht();
 builder.AddInferenceWorker();
+builder.AddPetalsServer();
 builder.AddMapAnnouncer();
 builder.AddCarbonTracker();
 
@@ -21,6 +22,7 @@ app.MapDefaultEndpoints();
 app.MapP2PGateway();
 app.MapDht();
 app.MapInferenceWorker();
+app.MapPetalsServer();
 app.MapMapAnnouncer();
 app.MapCarbonTracker();
 app.Run();

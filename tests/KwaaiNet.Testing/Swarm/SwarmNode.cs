@@ -65,6 +65,7 @@ public sealed class SwarmNode : IAsyncDisposable
                 b.AddP2PGateway();
                 b.AddDht();
                 b.AddInferenceWorker();
+                b.AddPetalsServer();
                 b.AddMapAnnouncer();
                 b.AddCarbonTracker();
             },
@@ -73,6 +74,7 @@ public sealed class SwarmNode : IAsyncDisposable
                 a.MapP2PGateway();
                 a.MapDht();
                 a.MapInferenceWorker();
+                a.MapPetalsServer();
                 a.MapMapAnnouncer();
                 a.MapCarbonTracker();
             },
