@@ -5,10 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace KwaaiNet.Petals;
 
-/// <summary>Log messages of the distributed client (4700-4749).</summary>
+/// <summary>Log messages of the distributed client (4500-4549).</summary>
 internal static partial class Log
 {
-    private const int ClientBase = 4700;
+    private const int ClientBase = 4500;
 
     [LoggerMessage(EventId = ClientBase + 1, EventName = nameof(RouteChosen), Level = LogLevel.Information,
         Message = "Route for blocks [{Start}, {End}) of {DhtPrefix}: {Route}")]

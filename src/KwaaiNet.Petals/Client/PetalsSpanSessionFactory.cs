@@ -4,6 +4,7 @@
 using System.Globalization;
 using KwaaiNet.Petals.Gateway;
 using KwaaiNet.Petals.Records;
+using KwaaiNet.Petals.Serving;
 using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Petals.Client;
@@ -14,9 +15,6 @@ namespace KwaaiNet.Petals.Client;
 /// </summary>
 internal sealed class PetalsSpanSessionFactory(INodeGateway gateway, IOptions<ClientOptions> options) : IRemoteSpanSessionFactory
 {
-    /// <summary>The handler's libp2p protocol id (hivemind handle names have no leading slash; research §1.2).</summary>
-    public const string InferenceProtocol = "TransformerConnectionHandler.rpc_inference";
-
     private readonly ClientOptions _options = options.Value;
 
     public SpanProtocol Protocol => SpanProtocol.Petals;
@@ -30,12 +28,12 @@ internal sealed class PetalsSpanSessionFactory(INodeGateway gateway, IOptions<Cl
         Stream stream;
         try
         {
-            stream = await gateway.OpenStreamAsync(span.PeerId, InferenceProtocol, timeout.Token);
+            stream = await gateway.OpenStreamAsync(span.PeerId, PetalsProtocols.Inference, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new RemoteSpanException(string.Create(
-                CultureInfo.InvariantCulture, $"Opening {InferenceProtocol} to {span.PeerId} took more than {_options.ConnectTimeout.TotalSeconds} s."));
+                CultureInfo.InvariantCulture, $"Opening {PetalsProtocols.Inference} to {span.PeerId} took more than {_options.ConnectTimeout.TotalSeconds} s."));
         }
         catch (Exception ex) when (ex is PeerCallException or GatewayUnavailableException or ArgumentException)
         {

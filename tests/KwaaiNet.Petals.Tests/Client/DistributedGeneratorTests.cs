@@ -14,7 +14,7 @@ namespace KwaaiNet.Petals.Tests.Client;
 /// </summary>
 public sealed class DistributedGeneratorTests
 {
-    private const int Rerouting = 4702;
+    private const int Rerouting = 4502;
     private static readonly int[] Prompt = [1, 72, 101, 108, 108, 111, 33];
 
     [Fact]

@@ -79,7 +79,7 @@ public sealed class ServerSpanSourceTests
         var spans = ServerSpanSource.FromRecords(Prefix, items, Now, logs.CreateLogger("test"));
 
         Assert.Equal([A], spans.Select(static s => s.PeerId));
-        Assert.Equal(5, logs.Count(4705));
+        Assert.Equal(5, logs.Count(4505));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class ServerSpanSourceTests
         DhtItem?[] items = [Item((A, Info(0, 9), Now + 60))];
 
         Assert.Empty(ServerSpanSource.FromRecords(Prefix, items, Now, logs.CreateLogger("test")));
-        Assert.Contains(logs.Entries, static e => e.EventId == 4705 && e.Message.Contains("outside the model", StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, static e => e.EventId == 4505 && e.Message.Contains("outside the model", StringComparison.Ordinal));
     }
 
     private static ServerInfo Info(int start, int end) => new() { State = ServerState.Online, Throughput = 10, StartBlock = start, EndBlock = end };
