@@ -98,6 +98,9 @@ internal sealed class GatewayGrpcService(NodeIdentityProvider identity, Libp2pNo
         }
 
         await using var stream = await CallAsync(() => node.Host.OpenStreamAsync(peer, [.. open.Protocols], cancellationToken)).ConfigureAwait(false);
+
+        // An open frame back tells the caller that the stream is open before either side has sent a byte.
+        await responseStream.WriteAsync(new StreamFrame { Open = new StreamOpen { PeerId = peer.ToString(), Protocols = { stream.Protocol } } }, cancellationToken).ConfigureAwait(false);
         using var pumpStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var toPeer = StreamRelay.CopyFromFramesAsync(
             requestStream,

@@ -60,4 +60,42 @@ internal sealed class LocalNodeGateway(ILocalLibp2pNode node, IOptions<NodeOptio
             return null;
         }
     }
+
+    public async Task<Stream> OpenStreamAsync(string peerId, string protocol, CancellationToken cancellationToken)
+    {
+        var peer = ParsePeer(peerId);
+        ArgumentException.ThrowIfNullOrEmpty(protocol);
+        try
+        {
+            var stream = await node.Host.OpenStreamAsync(peer, [protocol], cancellationToken);
+
+            // Disposing the stream itself closes it (FIN), as disposing the PeerStream would.
+            return stream.Stream;
+        }
+        catch (Exception ex) when (ex is IOException or Libp2pProtocolException)
+        {
+            throw new PeerCallException("Opening " + protocol + " to " + peerId + " failed: " + ex.Message, ex);
+        }
+    }
+
+    public async Task<ReadOnlyMemory<byte>> CallUnaryAsync(string peerId, string protocol, ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        var peer = ParsePeer(peerId);
+        ArgumentException.ThrowIfNullOrEmpty(protocol);
+        try
+        {
+            return await node.Unary.CallAsync(peer, protocol, request, cancellationToken);
+        }
+        catch (UnaryCallException ex)
+        {
+            throw new PeerCallException("Peer " + peerId + " answered " + protocol + " with an error: " + ex.Message, ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is IOException or Libp2pProtocolException)
+        {
+            throw new PeerCallException("Calling " + protocol + " on " + peerId + " failed: " + ex.Message, ex);
+        }
+    }
+
+    private static PeerId ParsePeer(string peerId) =>
+        PeerId.TryParse(peerId, out var peer) ? peer : throw new ArgumentException("'" + peerId + "' is not a peer id.", nameof(peerId));
 }

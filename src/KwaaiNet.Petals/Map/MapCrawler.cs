@@ -9,7 +9,6 @@ using KwaaiNet.Petals.Records;
 using KwaaiNet.Petals.Trust;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Libp2pPeerId = KwaaiNet.Libp2p.Identity.PeerId;
 
 namespace KwaaiNet.Petals.Map;
 
@@ -36,8 +35,6 @@ public sealed class MapCrawler
 
     /// <summary>The most entries in <c>top_contributors</c> (map.kwaai.ai shows ten).</summary>
     public const int MaxTopContributors = 10;
-
-    private const int MaxShownChars = 64;
 
     private readonly IDhtClient _dht;
     private readonly MapOptions _options;
@@ -117,33 +114,8 @@ public sealed class MapCrawler
             Carbon: null);
     }
 
-    /// <summary>
-    /// The text of a subkey: a msgpack str, or (as upstream's crawler also accepts, research kwaainet-upstream.md
-    /// §4.6) a msgpack bin whose bytes are a msgpack str; null for anything else.
-    /// </summary>
-    internal static string? SubkeyText(ReadOnlySpan<byte> subkey)
-    {
-        if (DhtMsgPack.TryReadStr(subkey) is { } text)
-        {
-            return text;
-        }
-
-        if (subkey.IsEmpty || subkey[0] is not (0xc4 or 0xc5 or 0xc6))
-        {
-            return null;
-        }
-
-        try
-        {
-            var reader = new MsgPackSpanReader(subkey);
-            var inner = reader.ReadBin("subkey");
-            return reader.End ? DhtMsgPack.TryReadStr(inner) : null;
-        }
-        catch (DhtValueFormatException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The text of a subkey (<see cref="ServerRecordReader.SubkeyText"/>).</summary>
+    internal static string? SubkeyText(ReadOnlySpan<byte> subkey) => ServerRecordReader.SubkeyText(subkey);
 
     /// <summary>The report name of a model: the path of its repository URL (<c>https://huggingface.co/a/b</c> → <c>a/b</c>), else the prefix.</summary>
     internal static string ModelName(string? repository, string dhtPrefix)
@@ -167,9 +139,9 @@ public sealed class MapCrawler
         _ => "offline",
     };
 
-    private static string Shown(string text) => text.Length <= MaxShownChars ? text : string.Concat(text.AsSpan(0, MaxShownChars), "…");
+    private static string Shown(string text) => ServerRecordReader.Shown(text);
 
-    private static string KindOf(ReadOnlySpan<byte> subkey) => subkey.IsEmpty ? "empty" : MsgPackSpanReader.KindOf(subkey[0]);
+    private static string KindOf(ReadOnlySpan<byte> subkey) => ServerRecordReader.KindOf(subkey);
 
     private static string BaseOf(string prefix) =>
         prefix.EndsWith(DhtPrefix.PetalsSuffix, StringComparison.Ordinal) && prefix.Length > DhtPrefix.PetalsSuffix.Length
@@ -349,53 +321,13 @@ public sealed class MapCrawler
     private static (string PeerId, ServerInfo Info)? ReadServer(
         DhtDictionaryEntry entry, string prefix, string key, int block, int numBlocks, CrawlIssues issues)
     {
-        var where = $"malformed server record under {prefix}";
-        if (SubkeyText(entry.Subkey.Span) is not { } text)
+        if (ServerRecordReader.TryRead(entry, block, numBlocks, out var record, out var subkey, out var peerId, out var reason))
         {
-            var kind = KindOf(entry.Subkey.Span);
-            issues.Add(key, kind, string.Empty, $"{where}: the subkey is a msgpack {kind}, expected a str peer id");
-            return null;
+            return (record.PeerId, record.Info);
         }
 
-        if (!Libp2pPeerId.TryParse(text, out var peer))
-        {
-            var shown = Shown(text);
-            issues.Add(key, shown, shown, $"{where}: the subkey '{shown}' is not a base58 peer id");
-            return null;
-        }
-
-        var peerId = peer.ToBase58();
-        ServerInfo info;
-        try
-        {
-            info = ServerInfoCodec.Decode(entry.Value.Span);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentException)
-        {
-            // ServerInfoFormatException for a value out of shape; ArgumentException (DecoderFallbackException) for bad UTF-8.
-            issues.Add(key, peerId, peerId, $"{where}: {ex.Message}");
-            return null;
-        }
-
-        if (info is not { StartBlock: { } start, EndBlock: { } end })
-        {
-            issues.Add(key, peerId, peerId, $"{where}: the ServerInfo lacks start_block or end_block");
-            return null;
-        }
-
-        if (end > numBlocks)
-        {
-            issues.Add(key, peerId, peerId, $"{where}: span [{start}, {end}) is outside the model's {numBlocks} blocks");
-            return null;
-        }
-
-        if (block < start || block >= end)
-        {
-            issues.Add(key, peerId, peerId, $"{where}: announced under a block outside its span [{start}, {end})");
-            return null;
-        }
-
-        return (peerId, info);
+        issues.Add(key, subkey, peerId, $"malformed server record under {prefix}: {reason}");
+        return null;
     }
 
     private static MapServerRow Row(string peerId, ServerInfo info, double expiration, DateTimeOffset now)

@@ -42,4 +42,10 @@ public sealed record InferenceMetadata
 
     /// <summary><c>pushed</c>: true on requests a server produced with <c>rpc_push</c>.</summary>
     public bool? Pushed { get; init; }
+
+    /// <summary>
+    /// <c>traceparent</c>: the W3C trace context of the client's step (not a Petals key: Petals servers ignore keys they
+    /// do not know), so that a server's work joins the client's trace.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

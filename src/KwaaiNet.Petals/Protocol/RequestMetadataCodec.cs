@@ -51,6 +51,7 @@ public static class RequestMetadataCodec
     private const string AllocTimeoutKey = "alloc_timeout";
     private const string PushedKey = "pushed";
     private const string OutputCompressionKey = "output_compression";
+    private const string TraceParentKey = "traceparent";
     private const string TensorMarker = "__T";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -59,7 +60,7 @@ public static class RequestMetadataCodec
     /// Writes inference metadata in the Petals client's key order. With <see cref="InferenceMetadata.MaxLength"/> set
     /// (a first step): <c>session_id, step_id, max_length, points, active_adapter</c> (nil when null),
     /// <c>args_structure, start_from_position</c>; otherwise <c>session_id, step_id, points, start_from_position,
-    /// args_structure</c>. Then <c>next_servers</c> (when not empty), <c>alloc_timeout</c>, <c>pushed</c>. Null keys
+    /// args_structure</c>. Then <c>next_servers</c> (when not empty), <c>alloc_timeout</c>, <c>pushed</c>, <c>traceparent</c>. Null keys
     /// are left out.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="metadata"/> holds a value a strict reader would refuse.</exception>
@@ -70,7 +71,7 @@ public static class RequestMetadataCodec
         var count = Count(metadata.SessionId) + Count(metadata.StepId) + Count(metadata.MaxLength) + Count(metadata.Points)
             + (first ? 1 : Count(metadata.ActiveAdapter)) + Count(metadata.ArgsStructure)
             + Count(metadata.StartFromPosition) + (metadata.NextServers.Count > 0 ? 1 : 0) + Count(metadata.AllocTimeout)
-            + Count(metadata.Pushed);
+            + Count(metadata.Pushed) + Count(metadata.TraceParent);
         var bytes = DhtMsgPack.Write(w =>
         {
             w.WriteMapHeader(count);
@@ -118,6 +119,8 @@ public static class RequestMetadataCodec
                 w.Write(PushedKey);
                 w.Write(pushed);
             }
+
+            WriteStr(w, TraceParentKey, metadata.TraceParent);
         });
         CheckReadable(bytes, static b => DecodeInference(b));
         return bytes;
@@ -191,6 +194,7 @@ public static class RequestMetadataCodec
                 NextServersKey => result with { NextServers = ReadNextServers(ref reader, where) },
                 AllocTimeoutKey => result with { AllocTimeout = ReadFiniteNumber(ref reader, where) },
                 PushedKey => result with { Pushed = reader.ReadBool(where) },
+                TraceParentKey => result with { TraceParent = ReadString(ref reader, where) },
                 _ => SkipUnknown(ref reader, where, result),
             };
         }
