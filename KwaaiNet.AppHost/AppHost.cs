@@ -62,12 +62,14 @@ var dht = builder.AddProject<Projects.KwaaiNet_Dht>("dht")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable);
 
-// Workers publish their throughput and token counts on the bus, so they wait for it like the other publishers.
+// Workers publish their throughput and token counts on the bus, so they wait for it like the other publishers. Each
+// replica registers its own gRPC endpoint in Redis (pool "inference-worker"), where the gateway finds it.
 var inferenceWorker = builder.AddProject<Projects.KwaaiNet_InferenceWorker>("inference-worker")
     .WithNodeConfiguration(builder.Configuration)
     .WithConfigurationSection(builder.Configuration, "KwaaiNet:Inference")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(messaging).WaitFor(messagingServer, WaitBehavior.StopOnResourceUnavailable)
+    .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable)
     .WithReplicas(workerReplicas);
 
 var carbonTracker = builder.AddProject<Projects.KwaaiNet_CarbonTracker>("carbon-tracker")
@@ -84,6 +86,7 @@ var mapAnnouncer = builder.AddProject<Projects.KwaaiNet_MapAnnouncer>("map-annou
 // The gateway starts last: inbound DHT calls route to dht, and its public front proxies to map-announcer and the
 // workers. It does not wait for the workers: until one is healthy, /v1/* answers 503 rather than holding the node back.
 var nodePort = builder.Configuration["KwaaiNet:Node:port"];
+const string workerPool = "pool://inference-worker";
 var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
     .WithNodeConfiguration(builder.Configuration)
     .WithHttpHealthCheck("/health", endpointName: "http")
@@ -94,7 +97,13 @@ var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
     // Inbound hivemind DHT calls (DHTProtocol.rpc_ping/rpc_store/rpc_find) go to the dht service.
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Protocol", DhtProtocolPrefix(builder.Configuration["KwaaiNet:Dht:Namespace"]))
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Address", "http://_grpc.dht")
-    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Kind", "Unary");
+    .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Kind", "Unary")
+    // Inference protocols go straight to the worker replicas registered in Redis, each session to the replica that
+    // holds its KV cache: Petals' unary and stream handlers, and KwaaiNet's unary sessions.
+    .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable)
+    .WithInboundRoute(1, "TransformerConnectionHandler.*", workerPool, "Unary")
+    .WithInboundRoute(2, "TransformerConnectionHandler.*", workerPool, "Stream")
+    .WithInboundRoute(3, "/kwaai/inference/1.0.0", workerPool, "Unary");
 
 // The dht service calls other nodes through the gateway (it starts first, and waits for the gateway on its own).
 dht.WithReference(gateway);
