@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace KwaaiNet.Hivemind.Tests;
 
-/// <summary>A real redis-server on a free loopback port (<see cref="RedisServer"/>), started once for the collection.</summary>
+/// <summary>A real redis-server on a free loopback port (<see cref="KwaaiNet.Testing.RedisServer"/>), started once for the collection.</summary>
 public sealed class RedisServerFixture : IAsyncLifetime
 {
     private RedisServer? _server;
