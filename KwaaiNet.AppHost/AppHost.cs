@@ -62,12 +62,14 @@ var dht = builder.AddProject<Projects.KwaaiNet_Dht>("dht")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable);
 
-// Workers publish their throughput and token counts on the bus, so they wait for it like the other publishers.
+// Workers publish their throughput and token counts on the bus, so they wait for it like the other publishers. Each
+// replica registers its own gRPC endpoint in Redis (pool "inference-worker"), where the gateway finds it.
 var inferenceWorker = builder.AddProject<Projects.KwaaiNet_InferenceWorker>("inference-worker")
     .WithNodeConfiguration(builder.Configuration)
     .WithConfigurationSection(builder.Configuration, "KwaaiNet:Inference")
     .WithHttpHealthCheck("/health", endpointName: "http")
     .WithReference(messaging).WaitFor(messagingServer, WaitBehavior.StopOnResourceUnavailable)
+    .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable)
     .WithReplicas(workerReplicas);
 
 var carbonTracker = builder.AddProject<Projects.KwaaiNet_CarbonTracker>("carbon-tracker")
@@ -84,6 +86,7 @@ var mapAnnouncer = builder.AddProject<Projects.KwaaiNet_MapAnnouncer>("map-annou
 // The gateway starts last: inbound DHT calls route to dht, and its public front proxies to map-announcer and the
 // workers. It does not wait for the workers: until one is healthy, /v1/* answers 503 rather than holding the node back.
 var nodePort = builder.Configuration["KwaaiNet:Node:port"];
+const string workerPool = "pool://inference-worker";
 var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
     .WithNodeConfiguration(builder.Configuration)
     .WithHttpHealthCheck("/health", endpointName: "http")
@@ -95,8 +98,12 @@ var gateway = builder.AddProject<Projects.KwaaiNet_P2PGateway>("p2p-gateway")
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Protocol", DhtProtocolPrefix(builder.Configuration["KwaaiNet:Dht:Namespace"]))
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Address", "http://_grpc.dht")
     .WithEnvironment("KwaaiNet__Gateway__Inbound__0__Kind", "Unary")
-    // Petals' TransformerConnectionHandler.* (sessions, forward, info, push) go to the inference workers.
-    .WithPetalsServerRoutes("http://_grpc.inference-worker");
+    // Inference protocols go straight to the worker replicas registered in Redis, each session to the replica that
+    // holds its KV cache: Petals' TransformerConnectionHandler.* (sessions, forward, info, push) and KwaaiNet's
+    // unary sessions.
+    .WithReference(redis).WaitFor(redisServer, WaitBehavior.StopOnResourceUnavailable)
+    .WithPetalsServerRoutes(workerPool)
+    .WithInboundRoute(1, "/kwaai/inference/1.0.0", workerPool, "Unary");
 
 // The dht service calls other nodes through the gateway (it starts first, and waits for the gateway on its own).
 dht.WithReference(gateway);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Globalization;
-
 namespace KwaaiNet.AppHost.Infrastructure;
 
 /// <summary>The gateway's inbound routes for Petals' server protocol.</summary>
@@ -29,10 +27,7 @@ internal static class PetalsServerRoutes
     {
         for (var i = 0; i < Routes.Length; i++)
         {
-            var prefix = "KwaaiNet__Gateway__Inbound__" + (FirstIndex + i).ToString(CultureInfo.InvariantCulture) + "__";
-            gateway.WithEnvironment(prefix + "Protocol", Routes[i].Protocol)
-                .WithEnvironment(prefix + "Address", address)
-                .WithEnvironment(prefix + "Kind", Routes[i].Kind);
+            gateway.WithInboundRoute(FirstIndex + i, Routes[i].Protocol, address, Routes[i].Kind);
         }
 
         return gateway;

@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using System.ComponentModel.DataAnnotations;
+using KwaaiNet.Inference.Scaling;
 using KwaaiNet.Inference.Sessions;
 using Microsoft.Extensions.Options;
 
@@ -67,4 +68,15 @@ public sealed class InferenceOptions
     /// <summary>The KV-cache budget and session timeouts, section <c>KwaaiNet:Inference:Sessions</c>.</summary>
     [ValidateObjectMembers]
     public SpanSessionOptions Sessions { get; set; } = new();
+
+    /// <summary>
+    /// The worker's own gRPC endpoint as the gateway dials it when Redis is configured (the worker registers it in its
+    /// pool). Default: the Kestrel <c>grpc</c> endpoint, with a wildcard host replaced by this machine's first IPv4
+    /// address; set it where that is not reachable (a Kubernetes pod's IP).
+    /// </summary>
+    public Uri? AdvertisedAddress { get; set; }
+
+    /// <summary>The worker pool registration (used when Redis is configured), section <c>KwaaiNet:Inference:Registry</c>.</summary>
+    [ValidateObjectMembers]
+    public WorkerRegistryOptions Registry { get; set; } = new();
 }

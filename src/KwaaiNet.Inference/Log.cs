@@ -92,4 +92,29 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 21, EventName = nameof(SpanReleasedWithOpenSessions), Level = LogLevel.Warning,
         Message = "Releasing blocks [{StartBlock}, {EndBlock}) with {OpenSessions} sessions still open; they fail")]
     public static partial void SpanReleasedWithOpenSessions(this ILogger logger, int startBlock, int endBlock, int openSessions);
+
+    // Worker registry (Base + 60 and up).
+    [LoggerMessage(EventId = Base + 60, EventName = nameof(WorkerRegistered), Level = LogLevel.Information,
+        Message = "Worker {WorkerId} registers in pool {Pool} at {Endpoint}, refreshed every {RefreshPeriod}")]
+    public static partial void WorkerRegistered(this ILogger logger, string workerId, string pool, Uri endpoint, TimeSpan refreshPeriod);
+
+    [LoggerMessage(EventId = Base + 61, EventName = nameof(WorkerEndpointUnknown), Level = LogLevel.Error,
+        Message = "Worker {WorkerId} cannot tell its own gRPC endpoint; set KwaaiNet:Inference:AdvertisedAddress. It does not join pool {Pool}")]
+    public static partial void WorkerEndpointUnknown(this ILogger logger, string workerId, string pool);
+
+    [LoggerMessage(EventId = Base + 62, EventName = nameof(WorkerRegistryUnavailable), Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} could not refresh its entry in pool {Pool} ({Reason}); retrying every refresh period")]
+    public static partial void WorkerRegistryUnavailable(this ILogger logger, string workerId, string pool, string reason);
+
+    [LoggerMessage(EventId = Base + 63, EventName = nameof(WorkerRegistryRecovered), Level = LogLevel.Information,
+        Message = "Worker {WorkerId} refreshed its entry in pool {Pool} again")]
+    public static partial void WorkerRegistryRecovered(this ILogger logger, string workerId, string pool);
+
+    [LoggerMessage(EventId = Base + 64, EventName = nameof(WorkerDeregistered), Level = LogLevel.Information,
+        Message = "Worker {WorkerId} left pool {Pool}")]
+    public static partial void WorkerDeregistered(this ILogger logger, string workerId, string pool);
+
+    [LoggerMessage(EventId = Base + 65, EventName = nameof(WorkerDeregisterFailed), Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} could not leave pool {Pool} ({Reason}); its entry expires on its own")]
+    public static partial void WorkerDeregisterFailed(this ILogger logger, string workerId, string pool, string reason);
 }

@@ -38,4 +38,24 @@ internal static partial class Log
     [LoggerMessage(EventId = 3511, EventName = nameof(InboundServiceFailed), Level = LogLevel.Warning,
         Message = "The service for inbound {Protocol} at {Address} failed: {Reason}")]
     public static partial void InboundServiceFailed(this ILogger logger, string protocol, Uri address, string reason);
+
+    [LoggerMessage(EventId = 3520, EventName = nameof(PoolWorkerGone), Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} is gone; sessions of {PeerId} move to {OtherWorkerId}")]
+    public static partial void PoolWorkerGone(this ILogger logger, string workerId, string peerId, string otherWorkerId);
+
+    [LoggerMessage(EventId = 3521, EventName = nameof(PoolEmpty), Level = LogLevel.Warning,
+        Message = "No live worker in pool {Pool} for inbound {Protocol} from {PeerId}")]
+    public static partial void PoolEmpty(this ILogger logger, string pool, string protocol, string peerId);
+
+    [LoggerMessage(EventId = 3522, EventName = nameof(PoolEntryInvalid), Level = LogLevel.Warning,
+        Message = "Pool {Pool} holds an entry for worker {WorkerId} that is not a valid registration; it is skipped")]
+    public static partial void PoolEntryInvalid(this ILogger logger, string pool, string workerId);
+
+    [LoggerMessage(EventId = 3523, EventName = nameof(PoolRegistryUnavailable), Level = LogLevel.Warning,
+        Message = "The registry of pool {Pool} (Redis) did not answer for inbound {Protocol}: {Reason}")]
+    public static partial void PoolRegistryUnavailable(this ILogger logger, string pool, string protocol, string reason);
+
+    [LoggerMessage(EventId = 3524, EventName = nameof(PoolWorkerUnreachable), Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} of pool {Pool} at {Endpoint} did not answer: {Reason}")]
+    public static partial void PoolWorkerUnreachable(this ILogger logger, string workerId, string pool, Uri endpoint, string reason);
 }

@@ -22,7 +22,7 @@ public static class InferenceHostingExtensions
     /// <summary>
     /// Registers the worker: its settings (<c>KwaaiNet:Inference</c>), the execution-provider probe, the model loader
     /// (a background load of the configured, persisted or commanded span) and its <c>ServeSpan</c> consumer, the token
-    /// reports on the bus and the gRPC API.
+    /// reports on the bus, the gRPC API, and the worker's entry in its pool when Redis is configured.
     /// </summary>
     public static IHostApplicationBuilder AddInferenceWorker(this IHostApplicationBuilder builder)
     {
@@ -30,7 +30,7 @@ public static class InferenceHostingExtensions
         builder.AddNodeOptions();
         builder.AddMessageBus(static bus => bus.AddConsumer<ServeSpanConsumer>());
         builder.Services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.SectionName).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>());
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ExecutionProviderSelection>();
         builder.Services.AddSingleton<TokenMeter>();
@@ -39,6 +39,7 @@ public static class InferenceHostingExtensions
         builder.Services.AddSingleton<IServedSpanProvider>(static sp => sp.GetRequiredService<InferenceModelHost>());
         builder.Services.AddHostedService<TokensProcessedPublisher>();
         builder.Services.AddGrpc();
+        builder.AddWorkerRegistry();
 
         // Hidden states of a long prefill exceed gRPC's 4 MiB default.
         builder.Services.AddOptions<GrpcServiceOptions<InferenceGrpcService>>()

@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using Yarp.ReverseProxy.Configuration;
 
 namespace KwaaiNet.Libp2p.Hosting;
@@ -22,6 +23,9 @@ public static class GatewayHostingExtensions
     /// <summary>The Kestrel endpoint name of the public HTTP port (8081 in Kubernetes).</summary>
     public const string PublicEndpointName = "public";
 
+    /// <summary>The Aspire connection string name of the Redis resource, where worker pools register.</summary>
+    public const string RedisConnectionName = "redis";
+
     /// <summary>Registers the gateway's options, identity, gRPC service and reverse proxy.</summary>
     public static IHostApplicationBuilder AddP2PGateway(this IHostApplicationBuilder builder)
     {
@@ -29,6 +33,8 @@ public static class GatewayHostingExtensions
         builder.AddNodeOptions();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        var hasRedis = AddPoolRegistry(builder);
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>>(new InboundRoutesValidator(hasRedis));
         builder.Services.AddSingleton<NodeIdentityProvider>();
         builder.Services.AddHostedService<NodeIdentityStartup>();
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -57,6 +63,30 @@ public static class GatewayHostingExtensions
                     return next(connection);
                 })));
         return builder;
+    }
+
+    /// <summary>
+    /// Inbound routes to a worker pool (<c>pool://</c>) read the pool's workers from Redis: registers the Redis client
+    /// when such a route is configured and <c>ConnectionStrings:redis</c> is set (unless another module of the host
+    /// did). True when the host has Redis.
+    /// </summary>
+    private static bool AddPoolRegistry(IHostApplicationBuilder builder)
+    {
+        if (builder.Services.Any(static d => d.ServiceType == typeof(IConnectionMultiplexer)))
+        {
+            return true;
+        }
+
+        var wantsPool = builder.Configuration.GetSection(GatewayOptions.SectionName + ":Inbound").GetChildren()
+            .Any(static route => route["Address"]?.StartsWith(InboundRoute.PoolScheme + "://", StringComparison.OrdinalIgnoreCase) == true);
+        if (!wantsPool || string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisConnectionName)))
+        {
+            return false;
+        }
+
+        // Registers the multiplexer, its health check (a Redis outage shows on /health) and tracing.
+        builder.AddRedisClient(RedisConnectionName);
+        return true;
     }
 
     /// <summary>Maps the gRPC API and the public front. Call after <c>MapDefaultEndpoints()</c>.</summary>

@@ -51,4 +51,15 @@ public sealed class GatewayOptions
     /// <summary>The longest wait between two dials of an unreachable bootstrap peer. Default 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan BootstrapMaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long the gateway reuses its read of a worker pool's live workers (<c>pool://</c> routes). Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan PoolRefresh { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a remote peer's unary calls of a protocol stay on the same pool worker after its last call (the worker
+    /// holds its session's KV cache). Default 10 minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AffinityIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
