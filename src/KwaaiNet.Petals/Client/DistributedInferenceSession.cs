@@ -34,6 +34,7 @@ public sealed class DistributedInferenceSession : IAsyncDisposable
     private readonly string _dhtPrefix;
     private readonly int _blockCount;
     private readonly int _maxLength;
+    private readonly ActivityContext _parentActivity;
     private List<Hop>? _hops;
     private int _position;
     private bool _disposed;
@@ -73,6 +74,10 @@ public sealed class DistributedInferenceSession : IAsyncDisposable
         _options = options;
         _time = timeProvider;
         _logger = logger;
+
+        // The activity current at creation (a generation's) parents every hop step, also when steps run from an async
+        // iterator, whose changes to Activity.Current do not survive a yield.
+        _parentActivity = Activity.Current?.Context ?? default;
     }
 
     /// <summary>The tokens the session has taken so far.</summary>
@@ -190,7 +195,7 @@ public sealed class DistributedInferenceSession : IAsyncDisposable
     /// <summary>Opens the hop's session when it has none (replaying its history into it), then runs the step.</summary>
     private async Task<float[]> StepHopAsync(int index, Hop hop, float[] input, int tokens, CancellationToken cancellationToken)
     {
-        using var activity = Activities.StartActivity("hop step", ActivityKind.Client);
+        using var activity = Activities.StartActivity("hop step", ActivityKind.Client, _parentActivity);
         activity?.SetTag("kwaainet.peer_id", hop.Span.PeerId);
         activity?.SetTag("kwaainet.blocks", Invariant($"[{hop.Span.Start}, {hop.Span.End})"));
         activity?.SetTag("kwaainet.tokens", tokens);

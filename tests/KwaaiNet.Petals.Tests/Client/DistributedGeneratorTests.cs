@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
+using System.Diagnostics;
 using KwaaiNet.Inference.Generation;
 using KwaaiNet.Petals.Client;
 using KwaaiNet.Testing;
@@ -38,6 +39,34 @@ public sealed class DistributedGeneratorTests
             var steps = servers.Steps.Where(s => s.PeerId == peer).ToList();
             Assert.Equal([(0, Prompt.Length), .. Enumerable.Range(Prompt.Length, 11).Select(static p => (p, 1))], steps.Select(static s => (s.Position, s.Tokens)));
         }
+    }
+
+    [Fact]
+    public async Task Generate_OneActivityPerGeneration_AndOnePerHopStepInsideIt()
+    {
+        using var servers = new LocalSpanServers(("a", 0, 3), ("b", 3, 6));
+        List<Activity> stopped = [];
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static s => s.Name == DistributedInferenceSession.ActivitySourceName,
+            Sample = static (ref _) => ActivitySamplingResult.AllData,
+            ActivityStopped = a =>
+            {
+                lock (stopped)
+                {
+                    stopped.Add(a);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await GenerateAsync(servers, new GenerationRequest { MaxNewTokens = 3 }, new LogCapture());
+
+        var generation = Assert.Single(stopped, static a => a.OperationName == "generate");
+        var hops = stopped.Where(a => a.OperationName == "hop step" && a.TraceId == generation.TraceId).ToList();
+        Assert.Equal(6, hops.Count);
+        Assert.All(hops, h => Assert.Equal(generation.SpanId, h.ParentSpanId));
+        Assert.Equal(["a", "b", "a", "b", "a", "b"], hops.Select(static h => (string?)h.GetTagItem("kwaainet.peer_id")));
     }
 
     [Fact]

@@ -78,6 +78,40 @@ public sealed class RequestMetadataCodecTests
     }
 
     [Fact]
+    public void Encode_TraceParent_IsWrittenLastAndRoundTrips()
+    {
+        const string Trace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        var metadata = new InferenceMetadata
+        {
+            SessionId = SessionId,
+            StepId = StepId,
+            StartFromPosition = 3,
+            ArgsStructure = [0, 1, 2],
+            TraceParent = Trace,
+        };
+        var expected = string.Concat(
+            "85",
+            Str("session_id"), Str(SessionId),
+            Str("step_id"), Str(StepId),
+            Str("start_from_position"), "03",
+            Str("args_structure"), ThreeTensors,
+            Str("traceparent"), Str(Trace));
+
+        var bytes = RequestMetadataCodec.Encode(metadata);
+
+        Assert.Equal(Hex(expected), bytes);
+        Assert.Equal(Trace, RequestMetadataCodec.DecodeInference(bytes).TraceParent);
+    }
+
+    [Fact]
+    public void DecodeInference_TraceParentNotAString_IsAFormatExceptionNamingIt()
+    {
+        var error = Assert.ThrowsAny<FormatException>(() => RequestMetadataCodec.DecodeInference(Hex(string.Concat("81", Str("traceparent"), "05"))));
+
+        Assert.Contains("traceparent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Encode_LaterStep_UsesTheClientsLaterStepOrderAndRoundTrips()
     {
         var metadata = new InferenceMetadata
