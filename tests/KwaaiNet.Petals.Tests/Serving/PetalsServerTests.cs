@@ -130,6 +130,26 @@ public sealed class PetalsServerTests : IAsyncLifetime
         await _node.WaitForNoSessionsAsync(ct);
     }
 
+    [Theory]
+    [InlineData("float16")]
+    [InlineData("bfloat16")]
+    [InlineData("float64")]
+    public async Task RpcInference_AnyFloatDType_IsReadAsItsValues(string dtype)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var hidden = PetalsServerNode.Hidden(PetalsServerNode.Values(2, seed: 16), dtype);
+        var expected = _node.Reference(8, TensorCodec.ToSingles(TensorCodec.Deserialize(hidden)))[0];
+
+        await using var stream = await _node.OpenAsync(PetalsProtocols.Inference, ct);
+        var reader = new HivemindFrameReader(stream.Stream);
+        await PetalsServerNode.SendAsync(stream, PetalsServerNode.Step(hidden, PetalsServerNode.First("f-" + dtype, "a", 8)), ct);
+        var (tensor, output) = await PetalsServerNode.ReceiveAsync(reader, ct);
+        Assert.Equal("float32", tensor.Dtype);
+        PetalsServerNode.Close(expected, output);
+        await PetalsServerNode.EndAsync(stream, ct);
+        Assert.Null(await reader.ReadAsync(ct));
+    }
+
     [Fact]
     public async Task RpcInference_RepeatedStepId_IsSkippedWithoutAResponse()
     {
