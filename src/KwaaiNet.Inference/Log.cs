@@ -92,4 +92,12 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 21, EventName = nameof(SpanReleasedWithOpenSessions), Level = LogLevel.Warning,
         Message = "Releasing blocks [{StartBlock}, {EndBlock}) with {OpenSessions} sessions still open; they fail")]
     public static partial void SpanReleasedWithOpenSessions(this ILogger logger, int startBlock, int endBlock, int openSessions);
+
+    [LoggerMessage(EventId = Base + 30, EventName = nameof(OpenAiRequestRefused), Level = LogLevel.Information,
+        Message = "OpenAI-compatible API: {Method} {Path} refused with {Status} {Code}: {Reason}")]
+    public static partial void OpenAiRequestRefused(this ILogger logger, string method, string path, int status, string code, string reason);
+
+    [LoggerMessage(EventId = Base + 31, EventName = nameof(OpenAiCompleted), Level = LogLevel.Information,
+        Message = "OpenAI-compatible API: {Operation} with {Model}: {PromptTokens} prompt tokens, {CompletionTokens} completion tokens, finish reason {FinishReason}")]
+    public static partial void OpenAiCompleted(this ILogger logger, string operation, string model, int promptTokens, int completionTokens, string finishReason);
 }
