@@ -514,7 +514,7 @@ internal sealed class OpenAiApi : IDisposable
         if (completion > room)
         {
             throw new OpenAiRequestException(OpenAiError.ContextLengthExceeded(
-                generator.ContextLength, (long)promptTokens + completion, promptTokens, completion, settings.MaxTokens is null ? promptParam : settings.MaxTokensParam));
+                generator.ContextLength, (long)promptTokens + completion, promptTokens, completion, room < 1 || settings.MaxTokens is null ? promptParam : settings.MaxTokensParam));
         }
 
         return new GenerationRequest { MaxNewTokens = completion, StopTokenIds = generator.StopTokenIds, Sampling = settings.Sampling };
