@@ -100,4 +100,8 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 31, EventName = nameof(OpenAiCompleted), Level = LogLevel.Information,
         Message = "OpenAI-compatible API: {Operation} with {Model}: {PromptTokens} prompt tokens, {CompletionTokens} completion tokens, finish reason {FinishReason}")]
     public static partial void OpenAiCompleted(this ILogger logger, string operation, string model, int promptTokens, int completionTokens, string finishReason);
+
+    [LoggerMessage(EventId = Base + 32, EventName = nameof(OpenAiRequestFailed), Level = LogLevel.Error,
+        Message = "OpenAI-compatible API: {Method} {Path} failed")]
+    public static partial void OpenAiRequestFailed(this ILogger logger, string method, string path, Exception exception);
 }

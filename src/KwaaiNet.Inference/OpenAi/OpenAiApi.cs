@@ -101,6 +101,14 @@ internal sealed class OpenAiApi : IDisposable
             // The client went away; the generation stopped with it.
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
         }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A failure of the backend (a model run, a lost span): the client gets OpenAI's 500, the log the cause.
+            _logger.OpenAiRequestFailed(context.Request.Method, context.Request.Path.Value ?? string.Empty, e);
+            activity?.SetTag("error.type", e.GetType().FullName);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            await WriteErrorAsync(context, OpenAiError.Internal(), cancellationToken);
+        }
     }
 
     /// <summary>Checks the API key (when keys are configured) and the rate limit of the key or remote address.</summary>
@@ -109,7 +117,7 @@ internal sealed class OpenAiApi : IDisposable
         string partition;
         if (_keyHashes.Length == 0)
         {
-            partition = "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            partition = "ip:" + ClientPartition.Address(context);
         }
         else
         {

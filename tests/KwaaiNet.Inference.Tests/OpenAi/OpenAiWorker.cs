@@ -5,6 +5,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Text.Json;
 using KwaaiNet.Inference.Tests.Hosting;
+using Microsoft.AspNetCore.Builder;
 using OpenAI;
 using V1 = KwaaiNet.Contracts.Inference.V1;
 
@@ -21,7 +22,11 @@ internal sealed class OpenAiWorker : IAsyncDisposable
 
     /// <summary>Starts a worker for every block of the tiny model in <paramref name="home"/>, ready to generate.</summary>
     public static async Task<OpenAiWorker> StartAsync(
-        string home, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null, bool waitUntilReady = true)
+        string home,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        bool waitUntilReady = true,
+        Action<WebApplicationBuilder>? add = null)
     {
         var all = new Dictionary<string, string?> { ["KwaaiNet:Inference:MeasureThroughput"] = "false" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -29,7 +34,7 @@ internal sealed class OpenAiWorker : IAsyncDisposable
             all[key] = value;
         }
 
-        return new OpenAiWorker(await TinyWorker.StartAsync(home, 0, 2, cancellationToken, all, waitUntilReady: waitUntilReady));
+        return new OpenAiWorker(await TinyWorker.StartAsync(home, 0, 2, cancellationToken, all, add, waitUntilReady));
     }
 
     /// <summary>The OpenAI client, with retries off so that each call is one request.</summary>
