@@ -1,20 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using System.Threading.RateLimiting;
 using KwaaiNet.Inference.Generation;
 using KwaaiNet.Inference.OpenAi.Wire;
 using KwaaiNet.Inference.Sessions;
-using KwaaiNet.Inference.Tokenization;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -94,7 +89,7 @@ internal sealed class OpenAiApi : IDisposable
             _logger.OpenAiRequestRefused(context.Request.Method, context.Request.Path.Value ?? string.Empty, error.Status, code, error.Message);
             activity?.SetTag("error.type", code);
             activity?.SetStatus(ActivityStatusCode.Error, code);
-            await WriteErrorAsync(context, error, cancellationToken);
+            await OpenAiResponses.WriteErrorAsync(context, error, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -107,7 +102,7 @@ internal sealed class OpenAiApi : IDisposable
             _logger.OpenAiRequestFailed(context.Request.Method, context.Request.Path.Value ?? string.Empty, e);
             activity?.SetTag("error.type", e.GetType().FullName);
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            await WriteErrorAsync(context, OpenAiError.Internal(), cancellationToken);
+            await OpenAiResponses.WriteErrorAsync(context, OpenAiError.Internal(), cancellationToken);
         }
     }
 
@@ -162,9 +157,9 @@ internal sealed class OpenAiApi : IDisposable
 
     private async Task ChatAsync(HttpContext context, Activity? activity, CancellationToken cancellationToken)
     {
-        var request = await ReadJsonAsync(context, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken);
-        var model = RequiredModel(request.Model);
-        var messages = Messages(request.Messages);
+        var request = await OpenAiRequests.ReadJsonAsync(context, _options.MaxRequestBytes, OpenAiJsonContext.Default.ChatCompletionRequest, cancellationToken);
+        var model = OpenAiRequests.RequiredModel(request.Model);
+        var messages = OpenAiRequests.Messages(request.Messages);
         var settings = request.MaxCompletionTokens is { } completionTokens
             ? CompletionSettings.From(request, completionTokens, "max_completion_tokens", _options.MaxTokens)
             : CompletionSettings.From(request, request.MaxTokens, "max_tokens", _options.MaxTokens);
@@ -178,7 +173,7 @@ internal sealed class OpenAiApi : IDisposable
         (int Tokens, string FinishReason) result;
         if (settings.Stream)
         {
-            StartEvents(context);
+            OpenAiResponses.StartEvents(context);
             ChatCompletionChunk Chunk(ChatDelta delta, string? finishReason) => new()
             {
                 Id = id,
@@ -188,15 +183,15 @@ internal sealed class OpenAiApi : IDisposable
             };
 
             var response = context.Response;
-            await WriteEventAsync(response, Chunk(new ChatDelta { Role = "assistant", Content = string.Empty }, null), OpenAiJsonContext.Default.ChatCompletionChunk, cancellationToken);
+            await OpenAiResponses.WriteEventAsync(response, Chunk(new ChatDelta { Role = "assistant", Content = string.Empty }, null), OpenAiJsonContext.Default.ChatCompletionChunk, cancellationToken);
             result = await GenerateTextAsync(
                 generator,
                 prompt,
                 generation,
                 settings.Stops,
-                (text, ct) => WriteEventAsync(response, Chunk(new ChatDelta { Content = text }, null), OpenAiJsonContext.Default.ChatCompletionChunk, ct),
+                (text, ct) => OpenAiResponses.WriteEventAsync(response, Chunk(new ChatDelta { Content = text }, null), OpenAiJsonContext.Default.ChatCompletionChunk, ct),
                 cancellationToken);
-            await WriteEventAsync(response, Chunk(new ChatDelta(), result.FinishReason), OpenAiJsonContext.Default.ChatCompletionChunk, cancellationToken);
+            await OpenAiResponses.WriteEventAsync(response, Chunk(new ChatDelta(), result.FinishReason), OpenAiJsonContext.Default.ChatCompletionChunk, cancellationToken);
             if (settings.IncludeUsage)
             {
                 var usage = new ChatCompletionChunk
@@ -207,10 +202,10 @@ internal sealed class OpenAiApi : IDisposable
                     Choices = [],
                     Usage = new UsageInfo { PromptTokens = prompt.Count, CompletionTokens = result.Tokens },
                 };
-                await WriteEventAsync(response, usage, OpenAiJsonContext.Default.ChatCompletionChunk, cancellationToken);
+                await OpenAiResponses.WriteEventAsync(response, usage, OpenAiJsonContext.Default.ChatCompletionChunk, cancellationToken);
             }
 
-            await EndEventsAsync(response, cancellationToken);
+            await OpenAiResponses.EndEventsAsync(response, cancellationToken);
         }
         else
         {
@@ -224,7 +219,7 @@ internal sealed class OpenAiApi : IDisposable
                 Choices = [new ChatCompletionChoice { Message = new AssistantMessage { Content = text.ToString() }, FinishReason = result.FinishReason }],
                 Usage = new UsageInfo { PromptTokens = prompt.Count, CompletionTokens = result.Tokens },
             };
-            await WriteJsonAsync(context.Response, StatusCodes.Status200OK, completion, OpenAiJsonContext.Default.ChatCompletion, cancellationToken);
+            await OpenAiResponses.WriteJsonAsync(context.Response, StatusCodes.Status200OK, completion, OpenAiJsonContext.Default.ChatCompletion, cancellationToken);
         }
 
         Completed(activity, Chat, generator.ModelId, prompt.Count, result);
@@ -232,9 +227,9 @@ internal sealed class OpenAiApi : IDisposable
 
     private async Task CompleteAsync(HttpContext context, Activity? activity, CancellationToken cancellationToken)
     {
-        var request = await ReadJsonAsync(context, OpenAiJsonContext.Default.CompletionRequest, cancellationToken);
-        var model = RequiredModel(request.Model);
-        var (text, ids) = Prompt(request.Prompt);
+        var request = await OpenAiRequests.ReadJsonAsync(context, _options.MaxRequestBytes, OpenAiJsonContext.Default.CompletionRequest, cancellationToken);
+        var model = OpenAiRequests.RequiredModel(request.Model);
+        var (text, ids) = OpenAiRequests.Prompt(request.Prompt);
         if (request.Echo == true)
         {
             throw new OpenAiRequestException(OpenAiError.Invalid("'echo' is not supported by this server.", "echo"));
@@ -274,30 +269,30 @@ internal sealed class OpenAiApi : IDisposable
         (int Tokens, string FinishReason) result;
         if (settings.Stream)
         {
-            StartEvents(context);
+            OpenAiResponses.StartEvents(context);
             var response = context.Response;
             result = await GenerateTextAsync(
                 generator,
                 prompt,
                 generation,
                 settings.Stops,
-                (piece, ct) => WriteEventAsync(response, Completion(piece, null, null), OpenAiJsonContext.Default.TextCompletion, ct),
+                (piece, ct) => OpenAiResponses.WriteEventAsync(response, Completion(piece, null, null), OpenAiJsonContext.Default.TextCompletion, ct),
                 cancellationToken);
-            await WriteEventAsync(response, Completion(string.Empty, result.FinishReason, null), OpenAiJsonContext.Default.TextCompletion, cancellationToken);
+            await OpenAiResponses.WriteEventAsync(response, Completion(string.Empty, result.FinishReason, null), OpenAiJsonContext.Default.TextCompletion, cancellationToken);
             if (settings.IncludeUsage)
             {
                 var usage = new UsageInfo { PromptTokens = prompt.Count, CompletionTokens = result.Tokens };
-                await WriteEventAsync(response, Completion(string.Empty, null, usage), OpenAiJsonContext.Default.TextCompletion, cancellationToken);
+                await OpenAiResponses.WriteEventAsync(response, Completion(string.Empty, null, usage), OpenAiJsonContext.Default.TextCompletion, cancellationToken);
             }
 
-            await EndEventsAsync(response, cancellationToken);
+            await OpenAiResponses.EndEventsAsync(response, cancellationToken);
         }
         else
         {
             var output = new StringBuilder();
             result = await GenerateTextAsync(generator, prompt, generation, settings.Stops, Collect(output), cancellationToken);
             var usage = new UsageInfo { PromptTokens = prompt.Count, CompletionTokens = result.Tokens };
-            await WriteJsonAsync(
+            await OpenAiResponses.WriteJsonAsync(
                 context.Response, StatusCodes.Status200OK, Completion(output.ToString(), result.FinishReason, usage), OpenAiJsonContext.Default.TextCompletion, cancellationToken);
         }
 
@@ -305,7 +300,7 @@ internal sealed class OpenAiApi : IDisposable
     }
 
     private Task ListModelsAsync(HttpContext context, Activity? activity, CancellationToken cancellationToken) =>
-        WriteJsonAsync(
+        OpenAiResponses.WriteJsonAsync(
             context.Response,
             StatusCodes.Status200OK,
             new ModelList { Data = [.. Listed().Select(ToWire)] },
@@ -317,7 +312,7 @@ internal sealed class OpenAiApi : IDisposable
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;
         var model = Listed().FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.Ordinal))
             ?? throw new OpenAiRequestException(OpenAiError.ModelNotFound(id));
-        return WriteJsonAsync(context.Response, StatusCodes.Status200OK, ToWire(model), OpenAiJsonContext.Default.ModelInfo, cancellationToken);
+        return OpenAiResponses.WriteJsonAsync(context.Response, StatusCodes.Status200OK, ToWire(model), OpenAiJsonContext.Default.ModelInfo, cancellationToken);
     }
 
     /// <summary>Every backend's models, each id once: a ready listing wins over one that is not.</summary>
@@ -369,122 +364,6 @@ internal sealed class OpenAiApi : IDisposable
         }
 
         throw new OpenAiRequestException(unavailable is null ? OpenAiError.ModelNotFound(model) : OpenAiError.ModelNotReady(model, unavailable));
-    }
-
-    private static string RequiredModel(string? model) => string.IsNullOrEmpty(model)
-        ? throw new OpenAiRequestException(OpenAiError.Missing("model"))
-        : model;
-
-    /// <summary>The request's messages as the chat format takes them: text content only; <c>developer</c> is <c>system</c>.</summary>
-    private static List<ChatMessage> Messages(List<ChatMessageRequest?>? messages)
-    {
-        if (messages is null)
-        {
-            throw new OpenAiRequestException(OpenAiError.Missing("messages"));
-        }
-
-        if (messages.Count == 0)
-        {
-            throw new OpenAiRequestException(OpenAiError.Invalid("'messages' must hold at least one message.", "messages", "empty_array"));
-        }
-
-        List<ChatMessage> chat = new(messages.Count);
-        for (var i = 0; i < messages.Count; i++)
-        {
-            var param = $"messages[{i}]";
-            if (messages[i] is not { } message)
-            {
-                throw new OpenAiRequestException(OpenAiError.Invalid($"'{param}' must be a message object.", param));
-            }
-
-            var role = message.Role switch
-            {
-                null => throw new OpenAiRequestException(OpenAiError.Missing(param + ".role")),
-                "developer" or ChatMessage.SystemRole => ChatMessage.SystemRole,
-                ChatMessage.UserRole or ChatMessage.AssistantRole => message.Role,
-                _ => throw new OpenAiRequestException(OpenAiError.Invalid(
-                    $"'{param}.role' is '{message.Role}'; this server takes 'system', 'developer', 'user' and 'assistant' messages.", param + ".role")),
-            };
-            chat.Add(new ChatMessage(role, Content(message.Content, param + ".content")));
-        }
-
-        return chat;
-    }
-
-    /// <summary>A message's text: a string, or the text parts of a list of content parts joined.</summary>
-    private static string Content(JsonElement? content, string param)
-    {
-        if (content is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            throw new OpenAiRequestException(OpenAiError.Missing(param));
-        }
-
-        if (element.ValueKind == JsonValueKind.String)
-        {
-            return element.GetString()!;
-        }
-
-        if (element.ValueKind != JsonValueKind.Array)
-        {
-            throw new OpenAiRequestException(OpenAiError.Invalid($"'{param}' must be a string or a list of content parts.", param));
-        }
-
-        var text = new StringBuilder();
-        foreach (var part in element.EnumerateArray())
-        {
-            if (part.ValueKind != JsonValueKind.Object
-                || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != "text"
-                || !part.TryGetProperty("text", out var value) || value.ValueKind != JsonValueKind.String)
-            {
-                throw new OpenAiRequestException(OpenAiError.Invalid($"'{param}' may only hold text parts ({{\"type\": \"text\", \"text\": ...}}).", param));
-            }
-
-            text.Append(value.GetString());
-        }
-
-        return text.ToString();
-    }
-
-    /// <summary>A completion's prompt: a string, a list holding one string, or a list of token ids.</summary>
-    private static (string? Text, List<int>? Ids) Prompt(JsonElement? prompt)
-    {
-        if (prompt is not { } element || element.ValueKind == JsonValueKind.Null)
-        {
-            throw new OpenAiRequestException(OpenAiError.Missing("prompt"));
-        }
-
-        if (element.ValueKind == JsonValueKind.String)
-        {
-            return (element.GetString()!, null);
-        }
-
-        if (element.ValueKind == JsonValueKind.Array)
-        {
-            var count = element.GetArrayLength();
-            if (count == 1 && element[0].ValueKind == JsonValueKind.String)
-            {
-                return (element[0].GetString()!, null);
-            }
-
-            List<int> ids = new(count);
-            foreach (var item in element.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.Number || !item.TryGetInt32(out var id))
-                {
-                    ids = [];
-                    break;
-                }
-
-                ids.Add(id);
-            }
-
-            if (ids.Count > 0)
-            {
-                return (null, ids);
-            }
-        }
-
-        throw new OpenAiRequestException(OpenAiError.Invalid("'prompt' must be a string, a list holding one string, or a list of token ids.", "prompt"));
     }
 
     /// <summary>Refuses text too long to fit untokenized (see <see cref="PromptLimits"/>).</summary>
@@ -601,110 +480,4 @@ internal sealed class OpenAiApi : IDisposable
         _logger.OpenAiCompleted(operation, model, promptTokens, result.Tokens, result.FinishReason);
     }
 
-    /// <summary>Reads the body, at most <see cref="OpenAiOptions.MaxRequestBytes"/>, and parses it.</summary>
-    private async Task<T> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-        where T : class
-    {
-        var limit = _options.MaxRequestBytes;
-        if (context.Request.ContentLength > limit)
-        {
-            throw new OpenAiRequestException(OpenAiError.TooLarge(limit));
-        }
-
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            // The server stops reading a bit past the limit too, so that a body without Content-Length cannot run on.
-            size.MaxRequestBodySize = limit + 1L;
-        }
-
-        var body = new ArrayBufferWriter<byte>(4096);
-        try
-        {
-            while (true)
-            {
-                var read = await context.Request.Body.ReadAsync(body.GetMemory(16 * 1024), cancellationToken);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                body.Advance(read);
-                if (body.WrittenCount > limit)
-                {
-                    throw new OpenAiRequestException(OpenAiError.TooLarge(limit));
-                }
-            }
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw new OpenAiRequestException(OpenAiError.TooLarge(limit));
-        }
-
-        try
-        {
-            return JsonSerializer.Deserialize(body.WrittenSpan, type)
-                ?? throw new OpenAiRequestException(OpenAiError.Invalid("The body must be a JSON object."));
-        }
-        catch (JsonException e)
-        {
-            var param = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
-            var detail = param is null
-                ? $"not valid JSON at line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}"
-                : $"'{param}' has a value of the wrong type";
-            throw new OpenAiRequestException(OpenAiError.MalformedJson(detail, param));
-        }
-    }
-
-    private static Task WriteJsonAsync<T>(HttpResponse response, int status, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-    {
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        return response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(value, type), cancellationToken).AsTask();
-    }
-
-    private static void StartEvents(HttpContext context)
-    {
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream; charset=utf-8";
-        response.Headers.CacheControl = "no-cache";
-        response.Headers["X-Accel-Buffering"] = "no";
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-    }
-
-    /// <summary>Writes one server-sent event, <c>data: {json}</c>, and flushes it.</summary>
-    private static async Task WriteEventAsync<T>(HttpResponse response, T value, JsonTypeInfo<T> type, CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync("data: "u8.ToArray(), cancellationToken);
-        await response.Body.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(value, type), cancellationToken);
-        await response.Body.WriteAsync("\n\n"u8.ToArray(), cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
-    }
-
-    private static async Task EndEventsAsync(HttpResponse response, CancellationToken cancellationToken)
-    {
-        await response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// Answers with the error: a JSON body with its status, or, once a stream of events has started, a last event
-    /// holding the error.
-    /// </summary>
-    private static async Task WriteErrorAsync(HttpContext context, OpenAiError error, CancellationToken cancellationToken)
-    {
-        var response = context.Response;
-        if (response.HasStarted)
-        {
-            await WriteEventAsync(response, error.ToWire(), OpenAiJsonContext.Default.ErrorEnvelope, cancellationToken);
-            return;
-        }
-
-        if (error.RetryAfter is { } after)
-        {
-            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-        }
-
-        await WriteJsonAsync(response, error.Status, error.ToWire(), OpenAiJsonContext.Default.ErrorEnvelope, cancellationToken);
-    }
 }
