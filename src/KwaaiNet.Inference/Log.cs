@@ -117,4 +117,16 @@ internal static partial class Log
     [LoggerMessage(EventId = Base + 65, EventName = nameof(WorkerDeregisterFailed), Level = LogLevel.Warning,
         Message = "Worker {WorkerId} could not leave pool {Pool} ({Reason}); its entry expires on its own")]
     public static partial void WorkerDeregisterFailed(this ILogger logger, string workerId, string pool, string reason);
+
+    [LoggerMessage(EventId = Base + 30, EventName = nameof(OpenAiRequestRefused), Level = LogLevel.Information,
+        Message = "OpenAI-compatible API: {Method} {Path} refused with {Status} {Code}: {Reason}")]
+    public static partial void OpenAiRequestRefused(this ILogger logger, string method, string path, int status, string code, string reason);
+
+    [LoggerMessage(EventId = Base + 31, EventName = nameof(OpenAiCompleted), Level = LogLevel.Information,
+        Message = "OpenAI-compatible API: {Operation} with {Model}: {PromptTokens} prompt tokens, {CompletionTokens} completion tokens, finish reason {FinishReason}")]
+    public static partial void OpenAiCompleted(this ILogger logger, string operation, string model, int promptTokens, int completionTokens, string finishReason);
+
+    [LoggerMessage(EventId = Base + 32, EventName = nameof(OpenAiRequestFailed), Level = LogLevel.Error,
+        Message = "OpenAI-compatible API: {Method} {Path} failed")]
+    public static partial void OpenAiRequestFailed(this ILogger logger, string method, string path, Exception exception);
 }

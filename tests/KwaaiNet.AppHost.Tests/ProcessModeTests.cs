@@ -86,9 +86,13 @@ public sealed class ProcessModeTests(ProcessAppFixture fixture) : IClassFixture<
             Assert.Equal(JsonValueKind.Array, json.RootElement.GetProperty("model_reports").ValueKind);
         }
 
-        // The worker answers /v1/* itself until the OpenAI API is built: a clear 503, not a hang or a 404.
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, openAi.StatusCode);
-        Assert.Contains("issue #7", await openAi.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        // The worker answers /v1/* with the OpenAI-compatible API: the model list, whether or not the model is loaded yet.
+        Assert.Equal(HttpStatusCode.OK, openAi.StatusCode);
+        using (var models = JsonDocument.Parse(await openAi.Content.ReadAsStringAsync(ct)))
+        {
+            Assert.Equal("list", models.RootElement.GetProperty("object").GetString());
+        }
+
         Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, alive.StatusCode);
     }

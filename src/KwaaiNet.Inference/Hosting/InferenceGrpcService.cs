@@ -5,6 +5,7 @@ using Grpc.Core;
 using KwaaiNet.Contracts.Inference.V1;
 using KwaaiNet.Contracts.Node;
 using KwaaiNet.Inference.Generation;
+using KwaaiNet.Inference.OpenAi;
 using KwaaiNet.Inference.Sessions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -19,9 +20,6 @@ internal sealed class InferenceGrpcService(
     IOptions<NodeOptions> nodeOptions,
     IOptions<InferenceOptions> options) : Contracts.Inference.V1.Inference.InferenceBase
 {
-    /// <summary>Prompt text longer than this many characters per position of a session is refused untokenized.</summary>
-    private const int MaxCharactersPerToken = 64;
-
     private readonly NodeOptions _node = nodeOptions.Value;
     private readonly TimeSpan _stepWait = options.Value.Sessions.StepTimeout;
 
@@ -152,15 +150,16 @@ internal sealed class InferenceGrpcService(
                 ? $"Generate is off on this worker: {problem}"
                 : $"this worker serves blocks [{span.Span.Start}, {span.Span.End}) of {span.Config.LayerCount}; Generate needs every block (start_block 0, blocks {span.Config.LayerCount})"));
         var characters = request.Prompt.Length + request.Messages.Sum(static m => (long)m.Content.Length + m.Role.Length);
-        if (characters > (long)MaxCharactersPerToken * span.Span.MaxSequenceLength)
+        if (characters > PromptLimits.MaxCharacters(span.Span.MaxSequenceLength))
         {
             // Checked before tokenizing: text this long cannot fit in a session, and encoding it would take long.
             throw new RpcException(new Status(
                 StatusCode.InvalidArgument,
-                $"the prompt has {characters} characters; a session holds {span.Span.MaxSequenceLength} tokens, so at most {MaxCharactersPerToken * span.Span.MaxSequenceLength} characters are accepted"));
+                $"the prompt has {characters} characters; a session holds {span.Span.MaxSequenceLength} tokens, so at most {PromptLimits.MaxCharacters(span.Span.MaxSequenceLength)} characters are accepted"));
         }
 
-        var prompt = Mapped(() => PromptIds(request, whole));
+        var generator = new WholeModelTextGenerator(whole, model.CurrentModel, span.Span.MaxSequenceLength, meter);
+        var prompt = Mapped(() => PromptIds(request, generator));
         var room = span.Span.MaxSequenceLength - prompt.Count;
         if (room < 1 || request.MaxNewTokens < 0 || request.MaxNewTokens > room)
         {
@@ -172,7 +171,7 @@ internal sealed class InferenceGrpcService(
         var generation = new GenerationRequest
         {
             MaxNewTokens = request.MaxNewTokens == 0 ? room : request.MaxNewTokens,
-            StopTokenIds = whole.StopTokenIds,
+            StopTokenIds = generator.StopTokenIds,
             Sampling = new SamplingOptions
             {
                 Temperature = request.HasTemperature ? request.Temperature : 1f,
@@ -188,14 +187,14 @@ internal sealed class InferenceGrpcService(
             return true;
         });
 
-        await GenerateTokensAsync(whole, prompt, generation, responseStream, context.CancellationToken);
+        await GenerateTokensAsync(generator, prompt, generation, responseStream, context.CancellationToken);
     }
 
     /// <summary>
     /// The prompt as token ids: <c>prompt_token_ids</c> as given, <c>prompt</c> encoded, or <c>messages</c> rendered with
     /// the model's chat template and encoded; exactly one of them.
     /// </summary>
-    private static IReadOnlyList<int> PromptIds(GenerateRequest request, WholeModel whole)
+    private static IReadOnlyList<int> PromptIds(GenerateRequest request, WholeModelTextGenerator generator)
     {
         var given = (request.Prompt.Length > 0 ? 1 : 0) + (request.PromptTokenIds.Count > 0 ? 1 : 0) + (request.Messages.Count > 0 ? 1 : 0);
         if (given != 1)
@@ -205,7 +204,7 @@ internal sealed class InferenceGrpcService(
 
         if (request.PromptTokenIds.Count > 0)
         {
-            var vocabulary = whole.Tokenizer.VocabSize;
+            var vocabulary = generator.VocabSize;
             foreach (var id in request.PromptTokenIds)
             {
                 if (id < 0 || id >= vocabulary)
@@ -217,13 +216,9 @@ internal sealed class InferenceGrpcService(
             return [.. request.PromptTokenIds];
         }
 
-        if (request.Prompt.Length > 0)
-        {
-            return whole.Tokenizer.Encode(request.Prompt, whole.AddBos);
-        }
-
-        var text = whole.Chat.Render([.. request.Messages.Select(static m => new Tokenization.ChatMessage(m.Role, m.Content))], addGenerationPrompt: true);
-        return whole.Tokenizer.Encode(text, whole.AddBos && !whole.Chat.RendersBos);
+        return request.Prompt.Length > 0
+            ? generator.EncodePrompt(request.Prompt)
+            : generator.EncodeChat([.. request.Messages.Select(static m => new Tokenization.ChatMessage(m.Role, m.Content))]);
     }
 
     private static T Mapped<T>(Func<T> operation)
@@ -260,38 +255,29 @@ internal sealed class InferenceGrpcService(
     }
 
     /// <summary>
-    /// Streams one response per generated token with the text it completes. Text is decoded from the whole generated
-    /// sequence each time, so a character spread over several byte tokens comes out whole, with its last token; a stop
+    /// Streams one response per generated token with the text it completes (see <see cref="TextDeltaDecoder"/>); a stop
     /// token ends the stream with a response that carries only the finish reason.
     /// </summary>
-    private async Task GenerateTokensAsync(
-        WholeModel whole, IReadOnlyList<int> prompt, GenerationRequest generation, IServerStreamWriter<GenerateResponse> responseStream, CancellationToken cancellationToken)
+    private static async Task GenerateTokensAsync(
+        WholeModelTextGenerator generator,
+        IReadOnlyList<int> prompt,
+        GenerationRequest generation,
+        IServerStreamWriter<GenerateResponse> responseStream,
+        CancellationToken cancellationToken)
     {
-        List<int> generated = [];
-        var emitted = string.Empty;
+        var decoder = new TextDeltaDecoder(generator.Decode);
         try
         {
-            await foreach (var token in whole.Generator.GenerateAsync(prompt, generation, cancellationToken))
+            await foreach (var token in generator.GenerateAsync(prompt, generation, cancellationToken))
             {
-                meter.AddStep(generated.Count == 0 ? prompt.Count : 1);
                 var response = new GenerateResponse { PromptTokens = prompt.Count };
                 if (token.IsText)
                 {
-                    meter.AddGenerated();
-                    generated.Add(token.Id);
                     response.TokenId = token.Id;
-                    var text = whole.Tokenizer.Decode(generated);
-
-                    // An incomplete UTF-8 sequence decodes to U+FFFD at the end; wait for the token that completes it.
-                    var complete = token.FinishReason is not null || !text.EndsWith('\uFFFD');
-                    if (complete && text.Length > emitted.Length && text.StartsWith(emitted, StringComparison.Ordinal))
-                    {
-                        response.Text = text[emitted.Length..];
-                        emitted = text;
-                    }
+                    response.Text = decoder.Add(token.Id, token.FinishReason is not null);
                 }
 
-                response.CompletionTokens = generated.Count;
+                response.CompletionTokens = decoder.Count;
                 response.FinishReason = token.FinishReason switch
                 {
                     GenerationFinishReason.Stop => FinishReason.Stop,

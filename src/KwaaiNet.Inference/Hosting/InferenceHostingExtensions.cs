@@ -3,9 +3,9 @@
 
 using Grpc.AspNetCore.Server;
 using KwaaiNet.Contracts.Hosting;
+using KwaaiNet.Inference.OpenAi;
 using KwaaiNet.Inference.Serving;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -16,13 +16,11 @@ namespace KwaaiNet.Inference.Hosting;
 /// <summary>The inference-worker module.</summary>
 public static class InferenceHostingExtensions
 {
-    /// <summary>The issue that brings the OpenAI-compatible API.</summary>
-    private const int OpenAiIssue = 7;
-
     /// <summary>
     /// Registers the worker: its settings (<c>KwaaiNet:Inference</c>), the execution-provider probe, the model loader
     /// (a background load of the configured, persisted or commanded span) and its <c>ServeSpan</c> consumer, the token
-    /// reports on the bus, the gRPC API, and the worker's entry in its pool when Redis is configured.
+    /// reports on the bus, the gRPC API, the worker's entry in its pool when Redis is configured, and the
+    /// OpenAI-compatible API (<c>KwaaiNet:OpenAi</c>) with the worker's whole model as a backend.
     /// </summary>
     public static IHostApplicationBuilder AddInferenceWorker(this IHostApplicationBuilder builder)
     {
@@ -40,6 +38,8 @@ public static class InferenceHostingExtensions
         builder.Services.AddHostedService<TokensProcessedPublisher>();
         builder.Services.AddGrpc();
         builder.AddWorkerRegistry();
+        builder.AddOpenAiApi();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITextGenerationBackend, LocalTextGenerationBackend>());
 
         // Hidden states of a long prefill exceed gRPC's 4 MiB default.
         builder.Services.AddOptions<GrpcServiceOptions<InferenceGrpcService>>()
@@ -58,12 +58,7 @@ public static class InferenceHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<InferenceGrpcService>();
 
-        // The public OpenAI-compatible API is routed here already, so that clients get a clear answer now.
-        app.Map("/v1/{**rest}", static () => Results.Problem(
-                statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "Not available yet",
-                detail: $"The OpenAI-compatible API is not served by this version of the node yet (issue #{OpenAiIssue})."))
-            .WithMetadata(PublicEndpointMetadata.Instance);
+        app.MapOpenAiApi();
         return app;
     }
 }

@@ -79,10 +79,13 @@ public sealed partial class TransformerConnectionHandler
                     stream, PetalsProtocols.Inference, Invariant($"the session ran past the session timeout of {_options.SessionTimeout}"), cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (Refusal(ex) is { } refusal && !clientGone.Value)
+        catch (Exception ex) when (Refusal(ex) is { } refusal)
         {
             reason = "refused: " + refusal.Message;
-            await WriteErrorAsync(stream, PetalsProtocols.Inference, refusal.Message, cancellationToken).ConfigureAwait(false);
+            if (!clientGone.Value)
+            {
+                await WriteErrorAsync(stream, PetalsProtocols.Inference, refusal.Message, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {

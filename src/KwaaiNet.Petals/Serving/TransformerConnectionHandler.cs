@@ -41,8 +41,12 @@ public sealed partial class TransformerConnectionHandler
     /// <summary>The step ids an inference session remembers for de-duplication.</summary>
     private const int RememberedSteps = 16384;
 
-    /// <summary>The pushed requests a session queues before further pushes are dropped (the client sends each step too).</summary>
-    private const int InboxCapacity = 16;
+    /// <summary>
+    /// The requests a session queues ahead of its steps (as hivemind's <c>max_prefetch=5</c>): the client's frames wait
+    /// for room, so a session buffers at most this many frames; a push finding no room is dropped (the client sends
+    /// every step too).
+    /// </summary>
+    private const int InboxCapacity = 4;
 
     private static readonly ActivitySource Source = new(ActivitySourceName);
 
@@ -107,6 +111,12 @@ public sealed partial class TransformerConnectionHandler
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // The request timeout passed; Petals' handler raises asyncio's TimeoutError, whose repr has no text.
+            _logger.RequestRefused(protocol, "the request timeout passed");
+            return UnaryResult.Fail("TimeoutError()");
         }
 #pragma warning disable CA1031 // A handler's bug must not take the worker down: the caller gets the error, the log the stack.
         catch (Exception ex)

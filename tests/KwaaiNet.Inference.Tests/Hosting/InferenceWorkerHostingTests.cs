@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Threading.Channels;
 using Grpc.Core;
@@ -203,25 +201,6 @@ public sealed class InferenceWorkerHostingTests
 
         Assert.Equal(ModelState.Failed, info.State);
         Assert.Contains("start_block 5 is past the last block", info.StateDetail, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task ChatCompletions_NotBuiltYet_Returns503ProblemNamingIssue7()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        await using var host = await StartAsync(null, ct);
-
-        using var response = await host.Http.PostAsJsonAsync(
-            new Uri("/v1/chat/completions", UriKind.Relative),
-            new { model = "llama3.1:8b", messages = new[] { new { role = "user", content = "hi" } } },
-            ct);
-        var body = await response.Content.ReadAsStringAsync(ct);
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(body);
-        Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
-        Assert.Contains("issue #7", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     private static void AddSink(WebApplicationBuilder builder)
