@@ -41,8 +41,9 @@ public sealed class KwaaiSwarmGenerationTests(ITestOutputHelper output)
         output.WriteLine("fp32 reference:    " + GenerationSwarm.Describe(GenerationSwarm.Reference(swarm, request)));
         Assert.Equal(reference, tokens);
         Assert.Equal(reference, again);
-        var route = Assert.Single(logs.Entries, static e => e.EventId == GenerationSwarm.RouteChosen).Message;
-        Assert.Contains($"[0, 2) on {first.PeerId}, [2, 4) on {second.PeerId}, [4, 6) on {third.PeerId}", route, StringComparison.Ordinal);
+        var routes = logs.Entries.Where(static e => e.EventId == GenerationSwarm.RouteChosen).Select(static e => e.Message).ToList();
+        Assert.Equal(2, routes.Count);
+        Assert.All(routes, r => Assert.Contains($"[0, 2) on {first.PeerId}, [2, 4) on {second.PeerId}, [4, 6) on {third.PeerId}", r, StringComparison.Ordinal));
         Assert.Equal(0, logs.Count(GenerationSwarm.Rerouting));
 
         // Every server held the generation's session on /kwaai/inference/1.0.0, and the second generation reused its id
