@@ -5,12 +5,11 @@ using System.Globalization;
 
 namespace KwaaiNet.AppHost.Infrastructure;
 
-/// <summary>The gateway's inbound routes for the inference protocols (Petals' and KwaaiNet's).</summary>
+/// <summary>The gateway's inbound routes for Petals' server protocol.</summary>
 internal static class PetalsServerRoutes
 {
     // Petals' TransformerConnectionHandler (research petals-protocol.md §1.2) is served by the inference workers: the
-    // sessions as raw hivemind-framed streams, the rest as p2pd unary calls; so is KwaaiNet's /kwaai/inference/1.0.0
-    // (unary calls, docs/inference-protocols.md §2.6). Entries from 10 on, so that
+    // sessions as raw hivemind-framed streams, the rest as p2pd unary calls. Entries from 10 on, so that
     // other routes keep their own numbers (the options binder takes the entries of an array in any numbering).
     private const int FirstIndex = 10;
 
@@ -23,10 +22,9 @@ internal static class PetalsServerRoutes
         ("TransformerConnectionHandler.rpc_inference", "Stream"),
         ("TransformerConnectionHandler.rpc_forward_stream", "Stream"),
         ("TransformerConnectionHandler.rpc_backward_stream", "Stream"),
-        ("/kwaai/inference/1.0.0", "Unary"),
     ];
 
-    /// <summary>Routes every <c>TransformerConnectionHandler.*</c> protocol and <c>/kwaai/inference/1.0.0</c> to the service at <paramref name="address"/>.</summary>
+    /// <summary>Routes every <c>TransformerConnectionHandler.*</c> protocol to the service at <paramref name="address"/>.</summary>
     public static IResourceBuilder<ProjectResource> WithPetalsServerRoutes(this IResourceBuilder<ProjectResource> gateway, string address)
     {
         for (var i = 0; i < Routes.Length; i++)

@@ -15,13 +15,14 @@ using KwaaiNet.Testing;
 using KwaaiNet.Testing.Inference;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace KwaaiNet.Petals.Tests.Hosting;
+namespace KwaaiNet.Petals.Tests.Kwaai;
 
 /// <summary>
-/// A worker in its own process (no libp2p node: AddInferenceWorker and AddPetalsServer, as the inference-worker service
-/// composes them), called through its gRPC <c>InboundHandler</c> as the p2p-gateway's inbound route calls it.
+/// <c>/kwaai/inference/1.0.0</c> on a worker in its own process (no libp2p node: AddInferenceWorker and AddPetalsServer,
+/// as the inference-worker service composes them), called through its gRPC <c>InboundHandler</c> as the p2p-gateway's
+/// inbound route calls it.
 /// </summary>
-public sealed class PetalsInboundServiceTests : IAsyncLifetime
+public sealed class KwaaiInboundTests : IAsyncLifetime
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("kwaainet-inbound-").FullName;
     private ModuleHost? _worker;
