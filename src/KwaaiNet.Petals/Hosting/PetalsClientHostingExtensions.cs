@@ -23,8 +23,9 @@ public static class PetalsClientHostingExtensions
     /// Registers <see cref="DistributedGenerator"/> (its model parts loaded when it is first resolved) with
     /// <see cref="ClientOptions"/> (section <c>KwaaiNet:Client</c>, validated at start), the node's gateway and DHT
     /// client, <see cref="ServerSpanSource"/>, <see cref="PeerPings"/>, <see cref="ServerBans"/>,
-    /// <see cref="RouteFinder"/>, and the Petals <see cref="IRemoteSpanSessionFactory"/>. Another protocol's factory is
-    /// added as one more <see cref="IRemoteSpanSessionFactory"/>; <see cref="ClientOptions.Protocol"/> picks one.
+    /// <see cref="RouteFinder"/>, and an <see cref="IRemoteSpanSessionFactory"/> for each protocol (Petals'
+    /// <c>rpc_inference</c> and KwaaiNet's <c>/kwaai/inference/1.0.0</c>); <see cref="ClientOptions.Protocol"/>
+    /// (<c>KwaaiNet:Client:Protocol</c>, Petals by default) picks one.
     /// </summary>
     public static IHostApplicationBuilder AddPetalsClient(this IHostApplicationBuilder builder)
     {
@@ -45,6 +46,7 @@ public static class PetalsClientHostingExtensions
         builder.Services.TryAddSingleton(sp => new RouteFinder(
             sp.GetRequiredService<ServerSpanSource>().ReadAsync, sp.GetRequiredService<ServerBans>(), sp.GetRequiredService<PeerPings>()));
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IRemoteSpanSessionFactory, PetalsSpanSessionFactory>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IRemoteSpanSessionFactory, KwaaiSpanSessionFactory>());
 
         var configuration = builder.Configuration;
         builder.Services.TryAddSingleton(sp => CreateGenerator(sp, configuration));

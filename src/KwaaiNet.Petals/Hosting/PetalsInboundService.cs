@@ -5,19 +5,38 @@ using Google.Protobuf;
 using Grpc.Core;
 using KwaaiNet.Contracts.Hosting;
 using KwaaiNet.Contracts.Inbound.V1;
+using KwaaiNet.Libp2p.Identity;
+using KwaaiNet.Libp2p.Protocols;
+using KwaaiNet.Petals.Kwaai;
 using KwaaiNet.Petals.Serving;
 
 namespace KwaaiNet.Petals.Hosting;
 
 /// <summary>
-/// Petals' handlers for a worker in its own process: the p2p-gateway routes <c>TransformerConnectionHandler.*</c>
-/// unary calls and streams here (<c>KwaaiNet:Gateway:Inbound</c>).
+/// The inference protocols' handlers for a worker in its own process: the p2p-gateway routes
+/// <c>TransformerConnectionHandler.*</c> unary calls and streams, and <c>/kwaai/inference/1.0.0</c> unary calls, here
+/// (<c>KwaaiNet:Gateway:Inbound</c>).
 /// </summary>
-internal sealed class PetalsInboundService(TransformerConnectionHandler handler) : InboundHandler.InboundHandlerBase
+internal sealed class PetalsInboundService(TransformerConnectionHandler handler, KwaaiInferenceHandler kwaai) : InboundHandler.InboundHandlerBase
 {
     public override async Task<HandleUnaryResponse> HandleUnary(HandleUnaryRequest request, ServerCallContext context)
     {
-        var result = await handler.HandleUnaryAsync(request.Protocol, request.Data.Memory, context.CancellationToken).ConfigureAwait(false);
+        UnaryResult result;
+        if (request.Protocol == KwaaiInferenceCodec.Protocol)
+        {
+            // Its sessions belong to the caller: the gateway passes the peer id Noise authenticated.
+            if (!PeerId.TryParse(request.RemotePeerId, out var caller))
+            {
+                GrpcStatus.ThrowInvalidArgument($"remote_peer_id '{request.RemotePeerId}' is not a peer id.");
+            }
+
+            result = await kwaai.HandleAsync(new UnaryRequest(caller, request.Protocol, request.Data.Memory), context.CancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            result = await handler.HandleUnaryAsync(request.Protocol, request.Data.Memory, context.CancellationToken).ConfigureAwait(false);
+        }
+
         return result.Error is { } error
             ? new HandleUnaryResponse { Error = error }
             : new HandleUnaryResponse { Data = UnsafeByteOperations.UnsafeWrap(result.Response!.Value) };

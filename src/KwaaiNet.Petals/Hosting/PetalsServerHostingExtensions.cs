@@ -2,6 +2,7 @@
 // Copyright (c) 2026 KwaaiNet.Aspire contributors
 
 using KwaaiNet.Libp2p.Hosting;
+using KwaaiNet.Petals.Kwaai;
 using KwaaiNet.Petals.Serving;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,12 +13,14 @@ using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Petals.Hosting;
 
-/// <summary>Registers Petals' server protocol over the inference-worker's session core.</summary>
+/// <summary>Registers the network's inference protocols over the inference-worker's session core.</summary>
 public static class PetalsServerHostingExtensions
 {
     /// <summary>
-    /// Registers <see cref="TransformerConnectionHandler"/> and its options (<c>KwaaiNet:Petals:Server</c>). Needs the
-    /// inference-worker module (<c>AddInferenceWorker</c>), which provides the served span.
+    /// Registers the network's inference protocols: Petals' <see cref="TransformerConnectionHandler"/> with its options
+    /// (<c>KwaaiNet:Petals:Server</c>), and KwaaiNet's <c>/kwaai/inference/1.0.0</c>
+    /// (<see cref="KwaaiInferenceHostingExtensions.AddKwaaiInferenceServer"/>). Needs the inference-worker module
+    /// (<c>AddInferenceWorker</c>), which provides the served span.
     /// </summary>
     public static IHostApplicationBuilder AddPetalsServer(this IHostApplicationBuilder builder)
     {
@@ -27,12 +30,15 @@ public static class PetalsServerHostingExtensions
         builder.Services.AddSingleton<IValidateOptions<PetalsServerOptions>, PetalsServerOptionsValidator>();
         builder.Services.AddSingleton<TransformerConnectionHandler>();
         builder.Services.AddGrpc();
+        builder.AddKwaaiInferenceServer();
         return builder;
     }
 
     /// <summary>
     /// Serves the handlers: on the in-process libp2p node when this process runs the p2p-gateway (the embedded node),
-    /// otherwise as the gRPC <c>InboundHandler</c> the gateway routes <c>TransformerConnectionHandler.*</c> to.
+    /// otherwise as the gRPC <c>InboundHandler</c> the gateway routes <c>TransformerConnectionHandler.*</c> and
+    /// <c>/kwaai/inference/1.0.0</c> to. (The in-process registration of <c>/kwaai/inference/1.0.0</c> is
+    /// <see cref="AddPetalsServer"/>'s hosted service.)
     /// </summary>
     public static WebApplication MapPetalsServer(this WebApplication app)
     {

@@ -16,7 +16,7 @@ public static class KwaaiInferenceHostingExtensions
     /// must be called too), its settings (<c>KwaaiNet:KwaaiInference</c>), and its registration on the in-process libp2p
     /// node when the p2p-gateway runs in this process. A worker in its own process serves the protocol through the
     /// gateway's inbound route: its <c>InboundHandler.HandleUnary</c> hands the call to
-    /// <see cref="KwaaiInferenceHandler.HandleAsync"/>.
+    /// <see cref="KwaaiInferenceHandler.HandleAsync"/>. <c>AddPetalsServer</c> calls it; calling it again adds nothing.
     /// </summary>
     public static IHostApplicationBuilder AddKwaaiInferenceServer(this IHostApplicationBuilder builder)
     {
@@ -25,7 +25,8 @@ public static class KwaaiInferenceHostingExtensions
         builder.Services.AddOptions<KwaaiInferenceOptions>().BindConfiguration(KwaaiInferenceOptions.SectionName).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KwaaiInferenceOptions>, KwaaiInferenceOptionsValidator>());
         builder.Services.TryAddSingleton<KwaaiInferenceHandler>();
-        builder.Services.AddHostedService<KwaaiInferenceRegistration>();
+        // Once however often it is called (AddPetalsServer calls it too): the protocol takes one handler.
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, KwaaiInferenceRegistration>());
         return builder;
     }
 }
