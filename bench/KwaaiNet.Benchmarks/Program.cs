@@ -35,7 +35,7 @@ using KwaaiNet.Benchmarks.Map;
 //                    generated model split evenly) against local generation in this process, interleaved: decode
 //                    latency per token p50/p99 (time between consecutive tokens; prefill apart as time to first
 //                    token), tokens/s, overhead per hop = (p50 with N nodes - local p50) / N; PASS/FAIL per N against
-//                    2 ms per token per hop (--quick: 8 new tokens and 2 rounds instead of 32 and 5)
+//                    2 ms per token per hop (--quick: 8 new tokens and 3 rounds instead of 32 and 10)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Directory.GetCurrentDirectory();

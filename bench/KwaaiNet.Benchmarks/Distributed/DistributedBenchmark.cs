@@ -41,6 +41,9 @@ internal static class DistributedBenchmark
     /// <summary>The target: less than this many milliseconds per token for each server on the chain.</summary>
     public const double TargetMsPerHop = 2.0;
 
+    /// <summary>Untimed generations on each new swarm before the timed rounds (connections, JIT, first allocations).</summary>
+    private const int WarmupGenerations = 2;
+
     private static readonly int[] Prompt = [1, 72, 101, 108, 108, 111, 33];
 
     private static readonly int[] NodeCounts = [1, 2, 3];
@@ -51,7 +54,7 @@ internal static class DistributedBenchmark
     public static async Task<(IReadOnlyList<BenchmarkResult> Results, IReadOnlyList<string> Verdicts)> RunAsync(bool quick, CancellationToken cancellationToken)
     {
         var tokens = quick ? 8 : 32;
-        var rounds = quick ? 2 : 5;
+        var rounds = quick ? 3 : 10;
         var shape = TinyLlamaGguf.Default with { HiddenSize = 256, IntermediateSize = 512 };
         using var swarm = new SwarmSettings(
             Layers, renewalPeriod: TimeSpan.FromMinutes(5), recordTtl: TimeSpan.FromMinutes(6), crawlPeriod: TimeSpan.FromMinutes(5), shape, Threads);
@@ -65,8 +68,8 @@ internal static class DistributedBenchmark
         [
             string.Format(
                 c,
-                "Model: one generated F32 GGUF, {0} layers, hidden {1}, intermediate {2}, vocab {3}; {4} ONNX Runtime thread(s) for the blocks on every server and locally. Each N: one warm-up generation, then {5} rounds, each a local generation then a distributed one, greedy, a {6}-token prompt then {7} new tokens; per-token latency = time between consecutive tokens (decode steps only; the prefill is the separate time-to-first-token row).",
-                Layers, shape.HiddenSize, shape.IntermediateSize, shape.VocabSize, Threads, rounds, Prompt.Length, tokens),
+                "Model: one generated F32 GGUF, {0} layers, hidden {1}, intermediate {2}, vocab {3}; {4} ONNX Runtime thread(s) for the blocks on every server and locally. Each N: {8} untimed warm-up generations, then {5} rounds, each a local generation then a distributed one, greedy, a {6}-token prompt then {7} new tokens; per-token latency = time between consecutive tokens (decode steps only; the prefill is the separate time-to-first-token row).",
+                Layers, shape.HiddenSize, shape.IntermediateSize, shape.VocabSize, Threads, rounds, Prompt.Length, tokens, WarmupGenerations),
             string.Format(
                 c,
                 "Overhead per hop = (median decode latency with N nodes − median local decode latency of the same rounds) / N, in ms per token per server on the chain; target < {0} ms.",
@@ -78,10 +81,11 @@ internal static class DistributedBenchmark
             var nodes = n == 1 ? "1 node" : n.ToString(c) + " nodes";
             var decode = distributed.SelectMany(static r => r.Decode).ToList();
             var localDecode = baseline.SelectMany(static r => r.Decode).ToList();
-            var p50 = Percentile(decode, 50);
-            var localP50 = Percentile(localDecode, 50);
+            var latency = new BenchmarkResult($"{nodes}: decode latency per token p50", "ms", decode, "local generation", localDecode);
+            var p50 = latency.Median;
+            var localP50 = latency.BaselineMedian;
             var overhead = (p50 - localP50) / n;
-            results.Add(new BenchmarkResult($"{nodes}: decode latency per token p50", "ms", decode, "local generation", localDecode));
+            results.Add(latency);
             results.Add(new BenchmarkResult($"{nodes}: decode latency per token p99", "ms", [Percentile(decode, 99)], "local generation", [Percentile(localDecode, 99)]));
             results.Add(new BenchmarkResult(
                 $"{nodes}: decode tokens/s", "tokens/s", [.. distributed.Select(static r => r.TokensPerSecond)], "local generation", [.. baseline.Select(static r => r.TokensPerSecond)]));
@@ -118,7 +122,12 @@ internal static class DistributedBenchmark
             await WaitForServersAsync(client, nodes, cancellationToken);
             await Console.Error.WriteLineAsync($"distributed: {n} node(s) listed after {clock.Elapsed.TotalSeconds:0.0} s");
             var generator = client.App.Services.GetRequiredService<DistributedGenerator>();
-            var equal = (await RunAsync(generator, request, cancellationToken)).Ids.SequenceEqual(reference);
+            var equal = true;
+            for (var i = 0; i < WarmupGenerations; i++)
+            {
+                equal &= (await RunAsync(generator, request, cancellationToken)).Ids.SequenceEqual(reference);
+            }
+
             List<Round> distributed = [];
             List<Round> baseline = [];
             for (var round = 0; round < rounds; round++)
