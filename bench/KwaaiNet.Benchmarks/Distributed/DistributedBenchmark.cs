@@ -41,8 +41,14 @@ internal static class DistributedBenchmark
     /// <summary>The target: less than this many milliseconds per token for each server on the chain.</summary>
     public const double TargetMsPerHop = 2.0;
 
-    /// <summary>Untimed generations on each new swarm before the timed rounds (connections, JIT, first allocations).</summary>
+    /// <summary>Untimed generations, local and distributed, on each new swarm before the timed rounds (connections, JIT, first allocations).</summary>
     private const int WarmupGenerations = 2;
+
+    /// <summary>
+    /// The new tokens of each warm-up generation, --quick or not: enough steps for the hot paths of the client, the
+    /// servers and the libp2p streams to be compiled at their final tier before the timed rounds.
+    /// </summary>
+    private const int WarmupTokens = 48;
 
     private static readonly int[] Prompt = [1, 72, 101, 108, 108, 111, 33];
 
@@ -68,8 +74,8 @@ internal static class DistributedBenchmark
         [
             string.Format(
                 c,
-                "Model: one generated F32 GGUF, {0} layers, hidden {1}, intermediate {2}, vocab {3}; {4} ONNX Runtime thread(s) for the blocks on every server and locally. Each N: {8} untimed warm-up generations, then {5} rounds, each a local generation then a distributed one, greedy, a {6}-token prompt then {7} new tokens; per-token latency = time between consecutive tokens (decode steps only; the prefill is the separate time-to-first-token row).",
-                Layers, shape.HiddenSize, shape.IntermediateSize, shape.VocabSize, Threads, rounds, Prompt.Length, tokens, WarmupGenerations),
+                "Model: one generated F32 GGUF, {0} layers, hidden {1}, intermediate {2}, vocab {3}; {4} ONNX Runtime thread(s) for the blocks on every server and locally. Each N: {8} untimed warm-up generations of {9} tokens each way, then {5} rounds, each a local generation then a distributed one, greedy, a {6}-token prompt then {7} new tokens; per-token latency = time between consecutive tokens (decode steps only; the prefill is the separate time-to-first-token row).",
+                Layers, shape.HiddenSize, shape.IntermediateSize, shape.VocabSize, Threads, rounds, Prompt.Length, tokens, WarmupGenerations, WarmupTokens),
             string.Format(
                 c,
                 "Overhead per hop = (median decode latency with N nodes − median local decode latency of the same rounds) / N, in ms per token per server on the chain; target < {0} ms.",
@@ -123,9 +129,11 @@ internal static class DistributedBenchmark
             await Console.Error.WriteLineAsync($"distributed: {n} node(s) listed after {clock.Elapsed.TotalSeconds:0.0} s");
             var generator = client.App.Services.GetRequiredService<DistributedGenerator>();
             var equal = true;
+            var warmup = request with { MaxNewTokens = WarmupTokens };
             for (var i = 0; i < WarmupGenerations; i++)
             {
-                equal &= (await RunAsync(generator, request, cancellationToken)).Ids.SequenceEqual(reference);
+                await local.RunAsync(Prompt, warmup, cancellationToken);
+                await RunAsync(generator, warmup, cancellationToken);
             }
 
             List<Round> distributed = [];
