@@ -81,6 +81,7 @@ internal static class DistributedBenchmark
                 "Overhead per hop = (median decode latency with N nodes − median local decode latency of the same rounds) / N, in ms per token per server on the chain; target < {0} ms.",
                 TargetMsPerHop),
         ];
+        var loadBefore = LoadAverage();
         foreach (var n in NodeCounts)
         {
             var (distributed, baseline, equal) = await MeasureAsync(swarm, n, request, reference, local, rounds, cancellationToken);
@@ -105,7 +106,24 @@ internal static class DistributedBenchmark
             verdicts.Add($"{nodes}: greedy output equals local generation: {(equal ? "PASS" : "FAIL")}");
         }
 
+        verdicts.Add(string.Format(
+            c,
+            "Load average (1 min) of this machine: {0} at the start, {1} at the end, on {2} cores: the distributed path hands each step between several threads, so it suffers more than the local one from a loaded machine.",
+            loadBefore, LoadAverage(), Environment.ProcessorCount));
         return (results, verdicts);
+    }
+
+    /// <summary>The 1-minute load average from <c>/proc/loadavg</c>, or "unknown" where there is none.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     /// <summary>Starts N nodes and a client, warms up, then runs the interleaved rounds; stops them all.</summary>
