@@ -7,6 +7,7 @@ using BenchmarkDotNet.Running;
 using KwaaiNet.Benchmarks;
 using KwaaiNet.Benchmarks.AppHost;
 using KwaaiNet.Benchmarks.Dht;
+using KwaaiNet.Benchmarks.Distributed;
 using KwaaiNet.Benchmarks.Inference;
 using KwaaiNet.Benchmarks.Libp2p;
 using KwaaiNet.Benchmarks.Map;
@@ -30,6 +31,11 @@ using KwaaiNet.Benchmarks.Map;
 //                    resident figure comes from a child process of this program (internal area inference-resident)
 //   map              two whole nodes on loopback: the time from a node's start to its appearance (and to online) on
 //                    the other node's map, crawl period 1 s, against the node's own host start (--quick: 2 rounds, not 5)
+//   distributed      greedy generation over Petals' rpc_inference across 1, 2 and 3 whole nodes on loopback (6-layer
+//                    generated model split evenly) against local generation in this process, interleaved: decode
+//                    latency per token p50/p99 (time between consecutive tokens; prefill apart as time to first
+//                    token), tokens/s, overhead per hop = (p50 with N nodes - local p50) / N; PASS/FAIL per N against
+//                    2 ms per token per hop (--quick: 8 new tokens and 3 rounds instead of 32 and 10)
 var quick = args.Contains("--quick", StringComparer.Ordinal);
 var outIndex = Array.IndexOf(args, "--out");
 var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : Directory.GetCurrentDirectory();
@@ -63,6 +69,10 @@ switch (area)
     case "map":
         await BenchmarkReport.WriteAsync(area, quick, await MapAppearanceBenchmark.RunAsync(quick, cancel.Token), output, cancel.Token);
         return 0;
+    case "distributed":
+        var (distributedResults, distributedVerdicts) = await DistributedBenchmark.RunAsync(quick, cancel.Token);
+        await BenchmarkReport.WriteAsync(area, quick, distributedResults, output, cancel.Token, distributedVerdicts);
+        return 0;
     case "inference-resident":
         return InferenceBenchmark.MeasureResident(positional[1..]);
     case "micro":
@@ -76,6 +86,6 @@ switch (area)
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(BenchmarkResult).Assembly).Run(filter, config);
         return summaries.Any(static s => s.HasCriticalValidationErrors || s.Reports.Any(static r => !r.Success)) ? 1 : 0;
     default:
-        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht | inference | map> [--quick] [--out DIR]");
+        Console.Error.WriteLine("usage: KwaaiNet.Benchmarks <apphost | micro [filter] | libp2p | dht | inference | map | distributed> [--quick] [--out DIR]");
         return 2;
 }

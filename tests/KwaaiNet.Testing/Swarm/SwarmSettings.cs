@@ -3,6 +3,7 @@
 
 using System.Globalization;
 using KwaaiNet.Inference.Gguf;
+using KwaaiNet.Inference.Model;
 using KwaaiNet.Testing.Inference;
 
 namespace KwaaiNet.Testing.Swarm;
@@ -15,7 +16,14 @@ public sealed class SwarmSettings : IDisposable
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "kwaainet-swarm-" + Guid.NewGuid().ToString("N"));
 
-    public SwarmSettings(int layers, TimeSpan renewalPeriod, TimeSpan recordTtl, TimeSpan crawlPeriod)
+    /// <summary>Writes the model file: <see cref="TinyLlamaGguf.Default"/>'s shape, or <paramref name="shape"/>, with <paramref name="layers"/> layers.</summary>
+    /// <param name="layers">The model's layer count.</param>
+    /// <param name="renewalPeriod">The announcer's renewal period.</param>
+    /// <param name="recordTtl">The announced records' time to live.</param>
+    /// <param name="crawlPeriod">The map crawler's period.</param>
+    /// <param name="shape">The model's shape (its layer count is replaced); null for <see cref="TinyLlamaGguf.Default"/>.</param>
+    /// <param name="threads">The workers' ONNX Runtime intra-op threads; 0 for the worker's default.</param>
+    public SwarmSettings(int layers, TimeSpan renewalPeriod, TimeSpan recordTtl, TimeSpan crawlPeriod, LlamaConfig? shape = null, int threads = 0)
     {
         Layers = layers;
         RenewalPeriod = renewalPeriod;
@@ -23,8 +31,8 @@ public sealed class SwarmSettings : IDisposable
         CrawlPeriod = crawlPeriod;
         Directory.CreateDirectory(_folder);
         var path = Path.Combine(_folder, Model + ".gguf");
-        TinyLlamaGguf.Write(path, GgmlType.F32, seed: 5, TinyLlamaGguf.Default with { LayerCount = layers });
-        Settings = new Dictionary<string, string?>
+        TinyLlamaGguf.Write(path, GgmlType.F32, seed: 5, (shape ?? TinyLlamaGguf.Default) with { LayerCount = layers });
+        var settings = new Dictionary<string, string?>
         {
             ["KwaaiNet:Node:model"] = Model,
             ["KwaaiNet:Inference:ModelPath"] = path,
@@ -36,6 +44,12 @@ public sealed class SwarmSettings : IDisposable
             ["KwaaiNet:Announcer:RetryDelay"] = "00:00:00.500",
             ["KwaaiNet:Map:CrawlPeriod"] = Span(crawlPeriod),
         };
+        if (threads > 0)
+        {
+            settings["KwaaiNet:Inference:Threads"] = threads.ToString(CultureInfo.InvariantCulture);
+        }
+
+        Settings = settings;
     }
 
     public int Layers { get; }
