@@ -105,7 +105,7 @@ public sealed class NetworkTextGenerationBackend : BackgroundService, ITextGener
             text.Append(gaps++ == 0 ? "blocks " : ", ").Append(CultureInfo.InvariantCulture, $"[{start}, {block})");
         }
 
-        return gaps == 0 ? null : text.Append(gaps == 1 ? " is not served" : " are not served").ToString();
+        return gaps == 0 ? null : text.Append(" are not served").ToString();
     }
 
     /// <inheritdoc/>
