@@ -112,6 +112,10 @@ dht.WithReference(gateway);
 // waits for it, so it only references the gateway and copes while it is not up).
 mapAnnouncer.WithReference(gateway);
 
+// A worker's client role (the OpenAI-compatible API over the network's span chains) reads servers from the dht and
+// dials them through the gateway; both start without it, so it only references them and copes while they are not up.
+inferenceWorker.WithReference(dht).WithReference(gateway);
+
 // The libp2p port is the node's public identity on the network: announced to peers as is, so never proxied.
 if (nodePort != "0")
 {

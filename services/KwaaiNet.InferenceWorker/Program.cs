@@ -9,6 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddInferenceWorker();
 builder.AddPetalsServer();
+builder.AddNetworkTextGeneration();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();

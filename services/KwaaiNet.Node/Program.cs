@@ -14,6 +14,7 @@ builder.AddP2PGateway();
 builder.AddDht();
 builder.AddInferenceWorker();
 builder.AddPetalsServer();
+builder.AddNetworkTextGeneration();
 builder.AddMapAnnouncer();
 builder.AddCarbonTracker();
 

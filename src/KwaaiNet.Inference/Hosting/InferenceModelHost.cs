@@ -426,14 +426,10 @@ internal sealed class InferenceModelHost(
     private (WholeModel? Whole, string? Problem) LoadWholeModel(
         GgufFile file, ILlamaWeights weights, LlamaGraphPrecision precision, SpanSessionManager sessions, Func<SessionOptions> createOptions)
     {
-        GgufVocabulary vocabulary;
-        ITextTokenizer tokenizer;
-        ChatFormat chat;
+        ModelTextFormat format;
         try
         {
-            vocabulary = LlamaGguf.ReadVocabulary(file);
-            tokenizer = TextTokenizer.FromVocabulary(vocabulary);
-            chat = ChatTemplate.Detect(vocabulary.ChatTemplate, vocabulary);
+            format = ModelTextFormat.FromVocabulary(LlamaGguf.ReadVocabulary(file));
         }
         catch (FormatException e)
         {
@@ -442,7 +438,7 @@ internal sealed class InferenceModelHost(
         }
 
         var client = new LlamaClientModel(weights, precision, createOptions);
-        return (new WholeModel(client, new LlamaGenerator(client, sessions), tokenizer, chat, vocabulary.AddBos), null);
+        return (new WholeModel(client, new LlamaGenerator(client, sessions), format), null);
     }
 
     private async Task FindThroughputAsync(SpanRequest request, LoadedSpan span, CancellationToken cancellationToken)

@@ -22,15 +22,11 @@ internal sealed class WholeModelTextGenerator(WholeModel whole, string modelId, 
 
     public int VocabSize => whole.Tokenizer.VocabSize;
 
-    public IReadOnlyList<int> EncodePrompt(string text) => whole.Tokenizer.Encode(text, whole.AddBos);
+    public IReadOnlyList<int> EncodePrompt(string text) => whole.Format.EncodePrompt(text);
 
-    public IReadOnlyList<int> EncodeChat(IReadOnlyList<ChatMessage> messages)
-    {
-        var text = whole.Chat.Render(messages, addGenerationPrompt: true);
-        return whole.Tokenizer.Encode(text, whole.AddBos && !whole.Chat.RendersBos);
-    }
+    public IReadOnlyList<int> EncodeChat(IReadOnlyList<ChatMessage> messages) => whole.Format.EncodeChat(messages);
 
-    public string Decode(IReadOnlyList<int> ids) => whole.Tokenizer.Decode(ids);
+    public string Decode(IReadOnlyList<int> ids) => whole.Format.Decode(ids);
 
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(IReadOnlyList<int> promptIds, GenerationRequest request, CancellationToken cancellationToken) =>
         MeteredAsync(promptIds.Count, whole.Generator.GenerateAsync(promptIds, request, cancellationToken), cancellationToken);

@@ -118,6 +118,13 @@ public sealed class DistributedGenerator : IDisposable
         var fed = 0;
         for (var generated = 0; generated < request.MaxNewTokens;)
         {
+            // An async iterator resumes in its caller's execution context, where the generation's activity is not
+            // current: every hop step after the first token would otherwise be parented by the caller, not by it.
+            if (activity is not null)
+            {
+                Activity.Current = activity;
+            }
+
             var count = history.Count - fed;
             var hidden = _parts.Model.Embed(CollectionsMarshal.AsSpan(history)[fed..]);
             var output = await session.StepAsync(hidden, count, cancellationToken);

@@ -15,14 +15,13 @@ namespace KwaaiNet.Petals.Client;
 /// </summary>
 public sealed class LocalModelParts : IDisposable
 {
-    private LocalModelParts(LlamaClientModel model, ITextTokenizer? tokenizer, bool addBos, string? tokenizerProblem)
+    private static readonly IReadOnlySet<int> NoStops = new HashSet<int>();
+
+    private LocalModelParts(LlamaClientModel model, ModelTextFormat? format, string? tokenizerProblem)
     {
         Model = model;
-        Tokenizer = tokenizer;
-        AddBos = addBos;
+        Format = format;
         TokenizerProblem = tokenizerProblem;
-        HashSet<int> stops = tokenizer is null ? [] : [.. Enumerable.Range(0, tokenizer.VocabSize).Where(tokenizer.IsEndOfGeneration)];
-        StopTokenIds = stops;
     }
 
     /// <summary>The embedding and the head.</summary>
@@ -31,17 +30,23 @@ public sealed class LocalModelParts : IDisposable
     /// <summary>The model's shape.</summary>
     public LlamaConfig Config => Model.Config;
 
+    /// <summary>
+    /// The tokenizer, chat format and stop tokens; null when this file's vocabulary cannot be read
+    /// (<see cref="TokenizerProblem"/> says why).
+    /// </summary>
+    public ModelTextFormat? Format { get; }
+
     /// <summary>The tokenizer; null when this file's vocabulary cannot be read (<see cref="TokenizerProblem"/> says why).</summary>
-    public ITextTokenizer? Tokenizer { get; }
+    public ITextTokenizer? Tokenizer => Format?.Tokenizer;
 
     /// <summary>Why there is no tokenizer; null when there is one.</summary>
     public string? TokenizerProblem { get; }
 
     /// <summary>Whether prompts start with BOS (GGUF <c>tokenizer.ggml.add_bos_token</c>).</summary>
-    public bool AddBos { get; }
+    public bool AddBos => Format?.AddBos ?? true;
 
     /// <summary>The vocabulary's end-of-generation tokens; empty without a tokenizer.</summary>
-    public IReadOnlySet<int> StopTokenIds { get; }
+    public IReadOnlySet<int> StopTokenIds => Format?.StopTokenIds ?? NoStops;
 
     /// <summary>Loads the parts from the GGUF file at <paramref name="path"/> (fp32 graphs on the CPU).</summary>
     /// <exception cref="IOException">The file cannot be read.</exception>
@@ -54,12 +59,11 @@ public sealed class LocalModelParts : IDisposable
         var model = new LlamaClientModel(new GgufLlamaWeights(file));
         try
         {
-            var vocabulary = LlamaGguf.ReadVocabulary(file);
-            return new LocalModelParts(model, TextTokenizer.FromVocabulary(vocabulary), vocabulary.AddBos, null);
+            return new LocalModelParts(model, ModelTextFormat.FromVocabulary(LlamaGguf.ReadVocabulary(file)), null);
         }
         catch (FormatException ex)
         {
-            return new LocalModelParts(model, null, addBos: true, ex.Message);
+            return new LocalModelParts(model, null, ex.Message);
         }
     }
 

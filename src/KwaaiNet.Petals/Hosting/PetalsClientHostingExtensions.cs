@@ -4,6 +4,7 @@
 using KwaaiNet.Contracts.Node;
 using KwaaiNet.Hivemind.Hosting;
 using KwaaiNet.Inference;
+using KwaaiNet.Inference.OpenAi;
 using KwaaiNet.Petals.Client;
 using KwaaiNet.Petals.Gateway;
 using KwaaiNet.Petals.Records;
@@ -50,6 +51,25 @@ public static class PetalsClientHostingExtensions
 
         var configuration = builder.Configuration;
         builder.Services.TryAddSingleton(sp => CreateGenerator(sp, configuration));
+        return builder;
+    }
+
+    /// <summary>
+    /// The client role of a node: the distributed client (<see cref="AddPetalsClient"/>) and the OpenAI-compatible API
+    /// (<see cref="OpenAiHostingExtensions.AddOpenAiApi"/>) with <see cref="NetworkTextGenerationBackend"/>, which lists
+    /// the network's model and generates it through the span chains. Call it after the DHT module in a process that runs
+    /// one (its <see cref="Hivemind.Client.IDhtClient"/> is the local DHT), and map the API with
+    /// <see cref="OpenAiHostingExtensions.MapOpenAiApi"/> (the inference-worker's <c>MapInferenceWorker</c> does).
+    /// </summary>
+    public static IHostApplicationBuilder AddNetworkTextGeneration(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddPetalsClient();
+        builder.AddOpenAiApi();
+        builder.Services.TryAddSingleton<NetworkTextGenerationBackend>();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ITextGenerationBackend, NetworkTextGenerationBackend>(
+            static sp => sp.GetRequiredService<NetworkTextGenerationBackend>()));
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<NetworkTextGenerationBackend>());
         return builder;
     }
 
