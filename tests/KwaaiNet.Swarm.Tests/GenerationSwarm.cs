@@ -3,19 +3,14 @@
 
 using System.Globalization;
 using System.Runtime.InteropServices;
-using KwaaiNet.Hivemind.Client;
-using KwaaiNet.Hivemind.Hosting;
 using KwaaiNet.Inference.Generation;
 using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Inference.Sessions;
-using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Petals.Client;
-using KwaaiNet.Petals.Hosting;
 using KwaaiNet.Petals.Kwaai;
 using KwaaiNet.Testing;
 using KwaaiNet.Testing.Swarm;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace KwaaiNet.Swarm.Tests;
@@ -44,49 +39,11 @@ internal static class GenerationSwarm
 
     public static Task<ModuleHost> StartClientAsync(
         SwarmSettings swarm, string bootstrap, LogCapture logs, SpanProtocol protocol, CancellationToken cancellationToken) =>
-        ModuleHost.StartAsync(
-            b =>
-            {
-                b.Logging.AddProvider(logs);
-                b.AddP2PGateway();
-                b.AddDht();
-                b.AddPetalsClient();
-            },
-            static a =>
-            {
-                a.MapP2PGateway();
-                a.MapDht();
-            },
-            new Dictionary<string, string?>
-            {
-                ["KwaaiNet:Node:model"] = SwarmSettings.Model,
-                ["KwaaiNet:Node:initial_peers:0"] = bootstrap,
-                ["KwaaiNet:Client:ModelPath"] = swarm.Settings["KwaaiNet:Inference:ModelPath"],
-                ["KwaaiNet:Client:DhtPrefix"] = SwarmSettings.Model,
-                ["KwaaiNet:Client:Protocol"] = protocol.ToString(),
-            },
-            cancellationToken);
+        SwarmClient.StartAsync(swarm, bootstrap, protocol, logs, openAi: false, cancellationToken);
 
     /// <summary>Waits until the client's DHT lists every node online.</summary>
-    public static async Task WaitForServersAsync(ModuleHost client, IReadOnlyList<SwarmNode> nodes, CancellationToken cancellationToken)
-    {
-        var source = client.App.Services.GetRequiredService<ServerSpanSource>();
-        await Poll.UntilAsync(
-            async token =>
-            {
-                try
-                {
-                    return await source.ReadAsync(SwarmSettings.Model, Layers, token);
-                }
-                catch (DhtUnavailableException)
-                {
-                    return [];
-                }
-            },
-            spans => nodes.All(n => spans.Any(s => s.PeerId == n.PeerId)),
-            StartTimeout,
-            cancellationToken);
-    }
+    public static Task WaitForServersAsync(ModuleHost client, SwarmSettings swarm, IReadOnlyList<SwarmNode> nodes, CancellationToken cancellationToken) =>
+        SwarmClient.WaitForServersAsync(client, swarm, nodes, StartTimeout, cancellationToken);
 
     public static async Task<List<int>> GenerateAsync(
         ModuleHost client, GenerationRequest request, Func<GeneratedToken, Task>? onToken, CancellationToken cancellationToken)

@@ -28,7 +28,7 @@ public sealed class KwaaiSwarmGenerationTests(ITestOutputHelper output)
         SwarmNode[] nodes = [first, second, third];
         using var logs = new LogCapture();
         await using var client = await GenerationSwarm.StartClientAsync(swarm, first.Address, logs, SpanProtocol.Kwaai, ct);
-        await GenerationSwarm.WaitForServersAsync(client, nodes, ct);
+        await GenerationSwarm.WaitForServersAsync(client, swarm, nodes, ct);
         var request = new GenerationRequest { MaxNewTokens = 12 };
 
         var tokens = await GenerationSwarm.GenerateAsync(client, request, onToken: null, ct);

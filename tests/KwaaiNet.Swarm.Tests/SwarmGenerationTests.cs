@@ -27,7 +27,7 @@ public sealed partial class SwarmGenerationTests(ITestOutputHelper output)
         await using var third = await SwarmNode.StartAsync("gen-3", swarm, startBlock: 4, blocks: 2, first.Address, ct);
         using var logs = new LogCapture();
         await using var client = await GenerationSwarm.StartClientAsync(swarm, first.Address, logs, SpanProtocol.Petals, ct);
-        await GenerationSwarm.WaitForServersAsync(client, [first, second, third], ct);
+        await GenerationSwarm.WaitForServersAsync(client, swarm, [first, second, third], ct);
         var request = new GenerationRequest { MaxNewTokens = 12 };
 
         var tokens = await GenerationSwarm.GenerateAsync(client, request, onToken: null, ct);
@@ -50,7 +50,7 @@ public sealed partial class SwarmGenerationTests(ITestOutputHelper output)
         await using var last = await SwarmNode.StartAsync("gen-3", swarm, startBlock: 4, blocks: 2, first.Address, ct);
         using var logs = new LogCapture();
         await using var client = await GenerationSwarm.StartClientAsync(swarm, first.Address, logs, SpanProtocol.Petals, ct);
-        await GenerationSwarm.WaitForServersAsync(client, [first, middleA, middleB, last], ct);
+        await GenerationSwarm.WaitForServersAsync(client, swarm, [first, middleA, middleB, last], ct);
         var request = new GenerationRequest { MaxNewTokens = 12 };
         SwarmNode? stopped = null;
 

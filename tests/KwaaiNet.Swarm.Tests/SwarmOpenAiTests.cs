@@ -5,14 +5,10 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using KwaaiNet.Hivemind.Hosting;
 using KwaaiNet.Inference.Generation;
 using KwaaiNet.Inference.Gguf;
-using KwaaiNet.Inference.OpenAi;
 using KwaaiNet.Inference.Sessions;
-using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Petals.Client;
-using KwaaiNet.Petals.Hosting;
 using KwaaiNet.Testing;
 using KwaaiNet.Testing.Swarm;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +44,7 @@ public sealed class SwarmOpenAiTests(ITestOutputHelper output)
         await using var first = await SwarmNode.StartAsync("api-1", swarm, startBlock: 0, blocks: 2, bootstrap: null, ct);
         await using var second = await SwarmNode.StartAsync("api-2", swarm, startBlock: 2, blocks: 2, first.Address, ct);
         await using var third = await SwarmNode.StartAsync("api-3", swarm, startBlock: 4, blocks: 2, first.Address, ct);
-        await using var client = await StartClientAsync(swarm, first.Address, ct);
+        await using var client = await SwarmClient.StartAsync(swarm, first.Address, SpanProtocol.Petals, logs: null, openAi: true, ct);
         var backend = client.App.Services.GetRequiredService<NetworkTextGenerationBackend>();
         await Poll.UntilAsync(
             _ => Task.FromResult(backend.Models),
@@ -107,29 +103,6 @@ public sealed class SwarmOpenAiTests(ITestOutputHelper output)
         List<string> serverParents = [.. serverSteps.Select(static s => s.ParentSpanId.ToHexString()).Order()];
         Assert.Equal(hopIds, serverParents);
     }
-
-    private static Task<ModuleHost> StartClientAsync(SwarmSettings swarm, string bootstrap, CancellationToken cancellationToken) =>
-        ModuleHost.StartAsync(
-            static b =>
-            {
-                b.AddP2PGateway();
-                b.AddDht();
-                b.AddNetworkTextGeneration();
-            },
-            static a =>
-            {
-                a.MapP2PGateway();
-                a.MapDht();
-                a.MapOpenAiApi();
-            },
-            new Dictionary<string, string?>
-            {
-                ["KwaaiNet:Node:model"] = SwarmSettings.Model,
-                ["KwaaiNet:Node:initial_peers:0"] = bootstrap,
-                ["KwaaiNet:Client:ModelPath"] = swarm.Settings["KwaaiNet:Inference:ModelPath"],
-                ["KwaaiNet:Client:DhtPrefix"] = SwarmSettings.Model,
-            },
-            cancellationToken);
 
     private static OpenAIClient OpenAiClient(HttpClient http) => new(
         new ApiKeyCredential("sk-any"),

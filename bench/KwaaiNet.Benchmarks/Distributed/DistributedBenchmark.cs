@@ -3,15 +3,11 @@
 
 using System.Diagnostics;
 using System.Globalization;
-using KwaaiNet.Hivemind.Client;
-using KwaaiNet.Hivemind.Hosting;
 using KwaaiNet.Inference.Generation;
 using KwaaiNet.Inference.Gguf;
 using KwaaiNet.Inference.Runtime;
 using KwaaiNet.Inference.Sessions;
-using KwaaiNet.Libp2p.Hosting;
 using KwaaiNet.Petals.Client;
-using KwaaiNet.Petals.Hosting;
 using KwaaiNet.Testing;
 using KwaaiNet.Testing.Inference;
 using KwaaiNet.Testing.Swarm;
@@ -142,8 +138,8 @@ internal static class DistributedBenchmark
                 nodes.Add(await SwarmNode.StartAsync($"bench-{n}-{i + 1}", swarm, startBlock: i * blocks, blocks, i == 0 ? null : nodes[0].Address, cancellationToken));
             }
 
-            client = await StartClientAsync(swarm, nodes[0].Address, cancellationToken);
-            await WaitForServersAsync(client, nodes, cancellationToken);
+            client = await SwarmClient.StartAsync(swarm, nodes[0].Address, SpanProtocol.Petals, logs: null, openAi: false, cancellationToken);
+            await SwarmClient.WaitForServersAsync(client, swarm, nodes, StartTimeout, cancellationToken);
             await Console.Error.WriteLineAsync($"distributed: {n} node(s) listed after {clock.Elapsed.TotalSeconds:0.0} s");
             var generator = client.App.Services.GetRequiredService<DistributedGenerator>();
             var equal = true;
@@ -195,49 +191,6 @@ internal static class DistributedBenchmark
         }
 
         return Round.From(ids, times);
-    }
-
-    private static Task<ModuleHost> StartClientAsync(SwarmSettings swarm, string bootstrap, CancellationToken cancellationToken) =>
-        ModuleHost.StartAsync(
-            static b =>
-            {
-                b.AddP2PGateway();
-                b.AddDht();
-                b.AddPetalsClient();
-            },
-            static a =>
-            {
-                a.MapP2PGateway();
-                a.MapDht();
-            },
-            new Dictionary<string, string?>
-            {
-                ["KwaaiNet:Node:model"] = SwarmSettings.Model,
-                ["KwaaiNet:Node:initial_peers:0"] = bootstrap,
-                ["KwaaiNet:Client:ModelPath"] = swarm.Settings["KwaaiNet:Inference:ModelPath"],
-                ["KwaaiNet:Client:DhtPrefix"] = SwarmSettings.Model,
-            },
-            cancellationToken);
-
-    /// <summary>Waits until the client's DHT lists every node.</summary>
-    private static async Task WaitForServersAsync(ModuleHost client, IReadOnlyList<SwarmNode> nodes, CancellationToken cancellationToken)
-    {
-        var source = client.App.Services.GetRequiredService<ServerSpanSource>();
-        await Poll.UntilAsync(
-            async token =>
-            {
-                try
-                {
-                    return await source.ReadAsync(SwarmSettings.Model, Layers, token);
-                }
-                catch (DhtUnavailableException)
-                {
-                    return [];
-                }
-            },
-            spans => nodes.All(n => spans.Any(s => s.PeerId == n.PeerId)),
-            StartTimeout,
-            cancellationToken);
     }
 
     /// <summary>The nearest-rank percentile.</summary>
