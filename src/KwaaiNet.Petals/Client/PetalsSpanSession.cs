@@ -55,19 +55,7 @@ internal sealed class PetalsSpanSession : IRemoteSpanSession
 
     public async Task<float[]> StepAsync(float[] hiddenStates, int tokens, int position, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(hiddenStates);
-        ArgumentOutOfRangeException.ThrowIfLessThan(tokens, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (hiddenStates.Length == 0 || hiddenStates.Length % tokens != 0)
-        {
-            throw new ArgumentException(Invariant($"{hiddenStates.Length} values are not {tokens} hidden states of one size"), nameof(hiddenStates));
-        }
-
-        if (_broken)
-        {
-            throw new RemoteSpanException(Invariant($"The session on {PeerId} for blocks [{Start}, {End}) has failed before."));
-        }
+        SpanStepPreconditions.Check(this, hiddenStates, tokens, position, Volatile.Read(ref _disposed) != 0, _broken);
 
         var hidden = hiddenStates.Length / tokens;
         var first = !_stepped;
